@@ -1,0 +1,198 @@
+// Folds host judgements into what every report shows: headline counts per scope and per patch,
+// and the changed groups. Keeps only changed groups, never whole hosts, so memory stays flat
+// over a corpus of any size.
+
+import type { Series } from '../series/model.js';
+import type { DeclarationTimeline } from './declarations.js';
+import type { Change, GroupJudgement, HostJudgement, Scope, Verdict } from './model.js';
+import { SCOPES } from './model.js';
+
+export type PerScope = Record<Scope, number>;
+
+const zero = (): PerScope => ({ actual: 0, potential: 0 });
+
+export interface PatchTally {
+  index: number;
+  subject: string;
+  /** Groups this patch turns from viable to blocked (new rule, before vs after it). */
+  regressions: PerScope;
+  /** Groups this patch turns from blocked to viable. */
+  fixes: PerScope;
+}
+
+export interface AnalysisSummary {
+  hostsRead: number;
+  hostsSkipped: number;
+  /** reason -> number of skipped inputs. */
+  skippedReasons: Record<string, number>;
+  hostsWithDumpGroups: number;
+  hostsWithDerivedGroups: number;
+  /** Derived groups marked low confidence (capabilities unreadable...). */
+  hostsLowConfidence: number;
+  /** Hosts whose groups could not be had at all: reported, never counted as safe. */
+  hostsGroupsUnknown: number;
+  groupsJudged: PerScope;
+  /** OLD rule -> NEW rule with the whole series. */
+  regressions: PerScope;
+  fixes: PerScope;
+  undetermined: PerScope;
+  /** OLD rule -> NEW rule without the series (declarations as before the series). */
+  withoutSeries: { regressions: PerScope; fixes: PerScope };
+  perPatch: PatchTally[];
+  /** Flag changes that could not be tied to a driver: not applied. */
+  unresolvedFlagChanges: number;
+}
+
+/** One (host, group, scope) whose verdict changes between the old rule and the series. */
+export interface GroupChange {
+  host: string;
+  file: string;
+  platform: string;
+  groupSource: string;
+  groupConfidence: string;
+  group: GroupJudgement;
+  change: Change;
+}
+
+export interface HostImpact {
+  host: string;
+  file: string;
+  platform: string;
+  groupSource: string;
+  groupConfidence: string;
+  groupReason: string | null;
+  regressions: number;
+  fixes: number;
+  undetermined: number;
+  changes: GroupChange[];
+}
+
+export interface Analysis {
+  series: Series;
+  summary: AnalysisSummary;
+  /** Affected hosts, most regressions first. */
+  hosts: HostImpact[];
+}
+
+export class Tally {
+  private readonly summary: AnalysisSummary;
+  private readonly affected: HostImpact[] = [];
+
+  constructor(
+    private readonly series: Series,
+    timeline: DeclarationTimeline,
+  ) {
+    this.summary = {
+      hostsRead: 0,
+      hostsSkipped: 0,
+      skippedReasons: {},
+      hostsWithDumpGroups: 0,
+      hostsWithDerivedGroups: 0,
+      hostsLowConfidence: 0,
+      hostsGroupsUnknown: 0,
+      groupsJudged: zero(),
+      regressions: zero(),
+      fixes: zero(),
+      undetermined: zero(),
+      withoutSeries: { regressions: zero(), fixes: zero() },
+      perPatch: timeline.patchIndexes.map((index) => ({
+        index,
+        subject: timeline.subjects.get(index) ?? '',
+        regressions: zero(),
+        fixes: zero(),
+      })),
+      unresolvedFlagChanges: timeline.unresolved.length,
+    };
+  }
+
+  skip(reason: string): void {
+    this.summary.hostsSkipped++;
+    this.summary.skippedReasons[reason] = (this.summary.skippedReasons[reason] ?? 0) + 1;
+  }
+
+  add(j: HostJudgement): void {
+    const s = this.summary;
+    s.hostsRead++;
+    if (j.groupSource === 'dump') s.hostsWithDumpGroups++;
+    else if (j.groupSource === 'derived') s.hostsWithDerivedGroups++;
+    else s.hostsGroupsUnknown++;
+    if (j.groupSource === 'derived' && j.groupConfidence === 'low') s.hostsLowConfidence++;
+    const impact: HostImpact = {
+      host: j.host,
+      file: j.file,
+      platform: j.platform,
+      groupSource: j.groupSource,
+      groupConfidence: j.groupConfidence,
+      groupReason: j.groupReason,
+      regressions: 0,
+      fixes: 0,
+      undetermined: 0,
+      changes: [],
+    };
+    for (const g of j.groups) {
+      s.groupsJudged[g.scope]++;
+      if (transition(g.old, g.base) === 'regressed') s.withoutSeries.regressions[g.scope]++;
+      if (transition(g.old, g.base) === 'fixed') s.withoutSeries.fixes[g.scope]++;
+      let prev = g.base;
+      g.afterPatch.forEach((v, i) => {
+        const t = transition(prev, v);
+        const tally = s.perPatch[i];
+        if (tally && t === 'regressed') tally.regressions[g.scope]++;
+        if (tally && t === 'fixed') tally.fixes[g.scope]++;
+        prev = v;
+      });
+      if (g.change === null) continue;
+      if (g.change === 'regressed') {
+        s.regressions[g.scope]++;
+        impact.regressions++;
+      } else if (g.change === 'fixed') {
+        s.fixes[g.scope]++;
+        impact.fixes++;
+      } else {
+        s.undetermined[g.scope]++;
+        impact.undetermined++;
+      }
+      impact.changes.push({
+        host: j.host,
+        file: j.file,
+        platform: j.platform,
+        groupSource: j.groupSource,
+        groupConfidence: j.groupConfidence,
+        group: g,
+        change: g.change,
+      });
+    }
+    if (impact.changes.length > 0) this.affected.push(impact);
+  }
+
+  result(): Analysis {
+    const hosts = [...this.affected].sort(
+      (a, b) =>
+        b.regressions - a.regressions ||
+        b.undetermined - a.undetermined ||
+        b.fixes - a.fixes ||
+        a.host.localeCompare(b.host),
+    );
+    return { series: this.series, summary: this.summary, hosts };
+  }
+
+  /** Live figures for progress displays. */
+  get progress(): { hosts: number; skipped: number; regressions: number } {
+    return {
+      hosts: this.summary.hostsRead,
+      skipped: this.summary.hostsSkipped,
+      regressions: SCOPES.reduce((n, sc) => n + this.summary.regressions[sc], 0),
+    };
+  }
+}
+
+function transition(a: Verdict, b: Verdict): 'regressed' | 'fixed' | null {
+  if (a === 'viable' && b === 'blocked') return 'regressed';
+  if (a === 'blocked' && b === 'viable') return 'fixed';
+  return null;
+}
+
+/** All changes of an analysis in report order. */
+export function allChanges(a: Analysis): GroupChange[] {
+  return a.hosts.flatMap((h) => h.changes);
+}

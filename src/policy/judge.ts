@@ -1,0 +1,280 @@
+// Judge every IOMMU group of one host under the old rule, the new rule without the series, and
+// the new rule after each patch. Pure: a host and its groups in, judgements out.
+//
+// A device whose binding (or header type) the input does not show is judged over every binding
+// it could have ("worlds"); a group whose verdict depends on that is `unknown`, and a change that
+// depends on it is `undetermined`, naming the devices that would decide it (issue 8: never treat
+// an unknown binding as "no driver").
+
+import type { Device, Host, HeaderType } from '../corpus/model.js';
+import type { HostGroups, IommuGroup } from '../topology/model.js';
+import type { DeclarationState, DeclarationTimeline } from './declarations.js';
+import type {
+  BlockingDevice,
+  Change,
+  DeviceOutcome,
+  GroupJudgement,
+  HostJudgement,
+  JudgedDevice,
+  Scope,
+  Verdict,
+} from './model.js';
+import { isBridgeHeader, isVfioDriver, newRule, oldRule, onOldAllowList, type OldRuleContext } from './rules.js';
+import type { PolicyTables } from './tables.js';
+
+/**
+ * Drivers that bind bridge headers (spec §5.1): only these are considered as possible bindings of
+ * a bridge whose driver the input does not show, and never for a normal-header device.
+ */
+const BRIDGE_DRIVERS = new Set(['pcieport', 'shpchp', 'yenta_cardbus', 'bcm63xx_cardbus']);
+/** Stands for "some other driver": not declared, not allow-listed, not vfio. */
+const OTHER_DRIVER = '<other driver>';
+
+export interface JudgeOptions {
+  scopes: readonly Scope[];
+}
+
+interface World {
+  header: HeaderType;
+  driver: string | null;
+}
+
+/** One device as the rules see it in a scope: its possible worlds and outcomes per state. */
+interface DeviceEval {
+  device: Device | null;
+  bdf: string;
+  worlds: World[];
+  /** outcomes[w][0] = old, [1] = base, [2..] = after patch i. */
+  outcomes: DeviceOutcome[][];
+  known: boolean;
+  judgedDriver: string | null;
+}
+
+export class Judge {
+  private readonly oldCtx: OldRuleContext;
+  private readonly states: DeclarationState[];
+  private readonly candidateDrivers: string[];
+
+  constructor(
+    readonly tables: PolicyTables,
+    readonly timeline: DeclarationTimeline,
+    readonly options: JudgeOptions,
+  ) {
+    this.oldCtx = { tables, allowListAdded: timeline.allowListAdded };
+    this.states = [timeline.base, ...timeline.afterPatch];
+    // Bindings an unknown device could have: no driver, vfio, the allow-list, every driver the
+    // series touches, and "some other driver".
+    const set = new Set<string>(['vfio-pci', ...tables.oldAllowList.keys(), ...timeline.allowListAdded]);
+    for (const d of timeline.touched.keys()) set.add(d);
+    for (const d of BRIDGE_DRIVERS) set.add(d);
+    set.add(OTHER_DRIVER);
+    this.candidateDrivers = [...set];
+  }
+
+  judgeHost(host: Host, groups: HostGroups): HostJudgement {
+    const byBdf = new Map<string, Device>();
+    for (const d of host.devices) byBdf.set(d.bdf, d);
+    const out: GroupJudgement[] = [];
+    for (const group of groups.groups) {
+      const members = group.devices.map((bdf) => byBdf.get(bdf) ?? null);
+      for (const scope of this.options.scopes) {
+        if (!this.inScope(members, scope)) continue;
+        out.push(this.judgeGroup(group, members, scope));
+      }
+    }
+    const vendor = host.metadata['vendor'] ?? '';
+    const model = host.metadata['model'] ?? '';
+    return {
+      host: host.id,
+      file: host.file,
+      platform: `${vendor} ${model}`.trim() || 'unknown platform',
+      groupSource: groups.source,
+      groupConfidence: groups.confidence,
+      groupReason: groups.reason,
+      groups: out,
+    };
+  }
+
+  /** actual: a device bound to a vfio driver or pci-stub; potential: at least one endpoint. */
+  private inScope(members: Array<Device | null>, scope: Scope): boolean {
+    if (scope === 'actual') {
+      return members.some(
+        (d) =>
+          d !== null &&
+          d.driverKnown &&
+          d.driver !== null &&
+          (isVfioDriver(d.driver, this.tables) || onOldAllowList(d.driver, this.oldCtx)),
+      );
+    }
+    return members.some((d) => d !== null && d.headerType === 'normal');
+  }
+
+  private worldsOf(device: Device | null, scope: Scope): World[] {
+    const headers: HeaderType[] =
+      device?.headerType != null ? [device.headerType] : ['normal', 'bridge'];
+    const worlds: World[] = [];
+    for (const header of headers) {
+      // Potential scope: every non-bridge device rebound to vfio-pci; bridges keep their driver.
+      if (scope === 'potential' && header === 'normal') {
+        worlds.push({ header, driver: 'vfio-pci' });
+        continue;
+      }
+      if (device !== null && device.driverKnown) {
+        worlds.push({ header, driver: device.driver });
+        continue;
+      }
+      worlds.push({ header, driver: null });
+      for (const driver of this.candidateDrivers) {
+        const bridgeDriver = BRIDGE_DRIVERS.has(driver);
+        if (header === 'normal' && bridgeDriver) continue;
+        // vfio-pci refuses non-normal headers (spec §4, vfio_pci_core_register_device).
+        if (header !== 'normal' && isVfioDriver(driver, this.tables)) continue;
+        worlds.push({ header, driver });
+      }
+    }
+    return worlds;
+  }
+
+  private evalDevice(bdf: string, device: Device | null, scope: Scope): DeviceEval {
+    const worlds = this.worldsOf(device, scope);
+    const outcomes = worlds.map((w) => [
+      oldRule(w.header, w.driver, this.oldCtx),
+      ...this.states.map((s) => newRule(w.driver, s)),
+    ]);
+    const known = worlds.length === 1;
+    return { device, bdf, worlds, outcomes, known, judgedDriver: known ? worlds[0]!.driver : null };
+  }
+
+  private judgeGroup(group: IommuGroup, members: Array<Device | null>, scope: Scope): GroupJudgement {
+    const evals = group.devices.map((bdf, i) => this.evalDevice(bdf, members[i] ?? null, scope));
+    const nStates = this.states.length + 1;
+    const verdicts: Verdict[] = [];
+    for (let s = 0; s < nStates; s++) verdicts.push(groupVerdict(evals, s));
+    const old = verdicts[0]!;
+    const base = verdicts[1]!;
+    const afterPatch = verdicts.slice(2);
+    const last = nStates - 1;
+    const final = verdicts[last]!;
+
+    // Can the change happen / must it? Regression: all devices can pass old, one can pass old and fail final.
+    const canRegress =
+      evals.every((e) => e.outcomes.some((o) => o[0]!.pass)) &&
+      evals.some((e) => e.outcomes.some((o) => o[0]!.pass && !o[last]!.pass));
+    const canFix =
+      evals.every((e) => e.outcomes.some((o) => o[last]!.pass)) &&
+      evals.some((e) => e.outcomes.some((o) => o[last]!.pass && !o[0]!.pass));
+    let change: Change | null = null;
+    if (old === 'viable' && final === 'blocked') change = 'regressed';
+    else if (old === 'blocked' && final === 'viable') change = 'fixed';
+    else if ((old === 'unknown' || final === 'unknown') && (canRegress || canFix)) change = 'undetermined';
+
+    const undecided = evals.filter((e) => !e.known).map((e) => e.bdf);
+    const blocking: BlockingDevice[] = [];
+    for (const e of evals) {
+      if (!e.known) continue;
+      const [o, , ...rest] = e.outcomes[0]!;
+      const f = rest.length > 0 ? rest[rest.length - 1]! : e.outcomes[0]![1]!;
+      const decides =
+        (change === 'regressed' && o!.pass && !f.pass) ||
+        (change === 'fixed' && !o!.pass && f.pass) ||
+        (change === 'undetermined' && !f.pass);
+      if (decides) blocking.push({ bdf: e.bdf, driver: e.judgedDriver, before: o!.reason, now: f.reason });
+    }
+    if (change === 'undetermined') {
+      for (const bdf of undecided) {
+        blocking.push({ bdf, driver: null, before: 'binding not shown by the input', now: 'binding not shown by the input' });
+      }
+    }
+
+    return {
+      group: group.id,
+      devices: group.devices,
+      scope,
+      old,
+      base,
+      afterPatch,
+      final,
+      change,
+      patch: attribute(verdicts.slice(1), this.timeline.patchIndexes),
+      blocking,
+      undecided,
+      judged: evals.map((e) => this.judgedDevice(e, last)),
+      remedy: change === null ? null : remedyFor(change, blocking, evals),
+    };
+  }
+
+  private judgedDevice(e: DeviceEval, last: number): JudgedDevice {
+    const d = e.device;
+    const first = e.outcomes[0]!;
+    const known = e.known;
+    const unknownOutcome = (i: number): DeviceOutcome => {
+      const passes = new Set(e.outcomes.map((o) => o[i]!.pass));
+      return passes.size === 1 ? first[i]! : { pass: null, reason: 'depends on a binding the input does not show' };
+    };
+    const driver = e.judgedDriver;
+    return {
+      bdf: e.bdf,
+      classCode: d?.classCode ?? null,
+      className: d?.className ?? null,
+      description: d?.description ?? '(not in the dump)',
+      headerType: d?.headerType ?? null,
+      driver,
+      driverKnown: known,
+      dumpDriver: d?.driverKnown ? d.driver : null,
+      declared: known && driver !== null ? this.states[this.states.length - 1]!.declares(driver) : null,
+      old: known ? first[0]! : unknownOutcome(0),
+      base: known ? first[1]! : unknownOutcome(1),
+      final: known ? first[last]! : unknownOutcome(last),
+    };
+  }
+}
+
+/** A group is viable when no device blocks; blocked when some device blocks in every world. */
+function groupVerdict(evals: DeviceEval[], state: number): Verdict {
+  let unknown = false;
+  for (const e of evals) {
+    let anyPass = false;
+    let anyFail = false;
+    for (const o of e.outcomes) {
+      if (o[state]!.pass) anyPass = true;
+      else anyFail = true;
+    }
+    if (!anyPass) return 'blocked';
+    if (anyFail) unknown = true;
+  }
+  return unknown ? 'unknown' : 'viable';
+}
+
+/**
+ * The patch that set the final verdict: the last one whose application changed it. null when the
+ * verdict without the series already equals the final one (the rule change decides, not a patch).
+ */
+function attribute(newVerdicts: Verdict[], patchIndexes: number[]): number | null {
+  for (let i = newVerdicts.length - 1; i >= 1; i--) {
+    if (newVerdicts[i] !== newVerdicts[i - 1]) return patchIndexes[i - 1] ?? null;
+  }
+  return null;
+}
+
+/** The remedy the kernel's own commit message names (70693f470848, spec §3.2). */
+function remedyFor(change: Change, blocking: BlockingDevice[], evals: DeviceEval[]): string {
+  if (change === 'fixed') return 'none needed: the group becomes assignable';
+  if (change === 'undetermined') {
+    return 'check the binding of the undecided devices (lspci -nnk) and rerun with a full dump';
+  }
+  const parts: string[] = [];
+  for (const b of blocking) {
+    const e = evals.find((x) => x.bdf === b.bdf);
+    const header = e?.worlds[0]?.header;
+    if (b.driver === null) continue;
+    if (header !== undefined && isBridgeHeader(header)) {
+      parts.push(
+        `unbind ${b.driver} from bridge ${b.bdf} or bind it to pci-stub (driver_override), as commit 70693f470848 advises; ` +
+          `or declare driver_managed_dma in ${b.driver} if it does no DMA and no P2P-reachable MMIO`,
+      );
+    } else {
+      parts.push(`bind ${b.bdf} to vfio-pci or pci-stub, or declare driver_managed_dma in ${b.driver} (as the mlx5/hisi fix did)`);
+    }
+  }
+  return parts.join('; ');
+}
