@@ -110,59 +110,34 @@ export class Tally {
     this.summary.skippedReasons[reason] = (this.summary.skippedReasons[reason] ?? 0) + 1;
   }
 
+  /** Fold one host in. Same as `addSummary(summarizeHost(j))`. */
   add(j: HostJudgement): void {
+    this.addSummary(summarizeHost(j, this.summary.perPatch.length));
+  }
+
+  /** Fold in a host already summarised (possibly in a worker thread). */
+  addSummary(h: HostSummary): void {
     const s = this.summary;
     s.hostsRead++;
-    if (j.groupSource === 'dump') s.hostsWithDumpGroups++;
-    else if (j.groupSource === 'derived') s.hostsWithDerivedGroups++;
+    if (h.groupSource === 'dump') s.hostsWithDumpGroups++;
+    else if (h.groupSource === 'derived') s.hostsWithDerivedGroups++;
     else s.hostsGroupsUnknown++;
-    if (j.groupSource === 'derived' && j.groupConfidence === 'low') s.hostsLowConfidence++;
-    const impact: HostImpact = {
-      host: j.host,
-      file: j.file,
-      platform: j.platform,
-      groupSource: j.groupSource,
-      groupConfidence: j.groupConfidence,
-      groupReason: j.groupReason,
-      regressions: 0,
-      fixes: 0,
-      undetermined: 0,
-      changes: [],
-    };
-    for (const g of j.groups) {
-      s.groupsJudged[g.scope]++;
-      if (transition(g.old, g.base) === 'regressed') s.withoutSeries.regressions[g.scope]++;
-      if (transition(g.old, g.base) === 'fixed') s.withoutSeries.fixes[g.scope]++;
-      let prev = g.base;
-      g.afterPatch.forEach((v, i) => {
-        const t = transition(prev, v);
-        const tally = s.perPatch[i];
-        if (tally && t === 'regressed') tally.regressions[g.scope]++;
-        if (tally && t === 'fixed') tally.fixes[g.scope]++;
-        prev = v;
-      });
-      if (g.change === null) continue;
-      if (g.change === 'regressed') {
-        s.regressions[g.scope]++;
-        impact.regressions++;
-      } else if (g.change === 'fixed') {
-        s.fixes[g.scope]++;
-        impact.fixes++;
-      } else {
-        s.undetermined[g.scope]++;
-        impact.undetermined++;
-      }
-      impact.changes.push({
-        host: j.host,
-        file: j.file,
-        platform: j.platform,
-        groupSource: j.groupSource,
-        groupConfidence: j.groupConfidence,
-        group: g,
-        change: g.change,
-      });
+    if (h.groupSource === 'derived' && h.lowConfidence) s.hostsLowConfidence++;
+    addScopes(s.groupsJudged, h.groupsJudged);
+    addScopes(s.withoutSeries.regressions, h.withoutSeries.regressions);
+    addScopes(s.withoutSeries.fixes, h.withoutSeries.fixes);
+    h.perPatch.forEach((p, i) => {
+      const tally = s.perPatch[i];
+      if (!tally) return;
+      addScopes(tally.regressions, p.regressions);
+      addScopes(tally.fixes, p.fixes);
+    });
+    if (h.impact === null) return;
+    for (const c of h.impact.changes) {
+      const bucket = c.change === 'regressed' ? s.regressions : c.change === 'fixed' ? s.fixes : s.undetermined;
+      bucket[c.group.scope]++;
     }
-    if (impact.changes.length > 0) this.affected.push(impact);
+    this.affected.push(h.impact);
   }
 
   result(): Analysis {
@@ -184,6 +159,75 @@ export class Tally {
       regressions: SCOPES.reduce((n, sc) => n + this.summary.regressions[sc], 0),
     };
   }
+}
+
+/** What one host adds to the tally: counts, and its changed groups only. Plain data (structured-clone safe). */
+export interface HostSummary {
+  groupSource: string;
+  lowConfidence: boolean;
+  groupsJudged: PerScope;
+  withoutSeries: { regressions: PerScope; fixes: PerScope };
+  perPatch: Array<{ regressions: PerScope; fixes: PerScope }>;
+  /** null when no group of the host changes its verdict. */
+  impact: HostImpact | null;
+}
+
+function addScopes(into: PerScope, from: PerScope): void {
+  into.actual += from.actual;
+  into.potential += from.potential;
+}
+
+/** Pure: reduce a host judgement to what the tally keeps. */
+export function summarizeHost(j: HostJudgement, patches: number): HostSummary {
+  const out: HostSummary = {
+    groupSource: j.groupSource,
+    lowConfidence: j.groupConfidence === 'low',
+    groupsJudged: zero(),
+    withoutSeries: { regressions: zero(), fixes: zero() },
+    perPatch: Array.from({ length: patches }, () => ({ regressions: zero(), fixes: zero() })),
+    impact: null,
+  };
+  const impact: HostImpact = {
+    host: j.host,
+    file: j.file,
+    platform: j.platform,
+    groupSource: j.groupSource,
+    groupConfidence: j.groupConfidence,
+    groupReason: j.groupReason,
+    regressions: 0,
+    fixes: 0,
+    undetermined: 0,
+    changes: [],
+  };
+  for (const g of j.groups) {
+    out.groupsJudged[g.scope]++;
+    const t0 = transition(g.old, g.base);
+    if (t0 === 'regressed') out.withoutSeries.regressions[g.scope]++;
+    if (t0 === 'fixed') out.withoutSeries.fixes[g.scope]++;
+    let prev = g.base;
+    g.afterPatch.forEach((v, i) => {
+      const t = transition(prev, v);
+      const tally = out.perPatch[i];
+      if (tally && t === 'regressed') tally.regressions[g.scope]++;
+      if (tally && t === 'fixed') tally.fixes[g.scope]++;
+      prev = v;
+    });
+    if (g.change === null) continue;
+    if (g.change === 'regressed') impact.regressions++;
+    else if (g.change === 'fixed') impact.fixes++;
+    else impact.undetermined++;
+    impact.changes.push({
+      host: j.host,
+      file: j.file,
+      platform: j.platform,
+      groupSource: j.groupSource,
+      groupConfidence: j.groupConfidence,
+      group: g,
+      change: g.change,
+    });
+  }
+  if (impact.changes.length > 0) out.impact = impact;
+  return out;
 }
 
 function transition(a: Verdict, b: Verdict): 'regressed' | 'fixed' | null {

@@ -262,19 +262,24 @@ function remedyFor(change: Change, blocking: BlockingDevice[], evals: DeviceEval
   if (change === 'undetermined') {
     return 'check the binding of the undecided devices (lspci -nnk) and rerun with a full dump';
   }
-  const parts: string[] = [];
+  // One sentence per blocking driver, naming all its devices.
+  const bridges = new Map<string, string[]>();
+  const endpoints = new Map<string, string[]>();
   for (const b of blocking) {
-    const e = evals.find((x) => x.bdf === b.bdf);
-    const header = e?.worlds[0]?.header;
     if (b.driver === null) continue;
-    if (header !== undefined && isBridgeHeader(header)) {
-      parts.push(
-        `unbind ${b.driver} from bridge ${b.bdf} or bind it to pci-stub (driver_override), as commit 70693f470848 advises; ` +
-          `or declare driver_managed_dma in ${b.driver} if it does no DMA and no P2P-reachable MMIO`,
-      );
-    } else {
-      parts.push(`bind ${b.bdf} to vfio-pci or pci-stub, or declare driver_managed_dma in ${b.driver} (as the mlx5/hisi fix did)`);
-    }
+    const header = evals.find((x) => x.bdf === b.bdf)?.worlds[0]?.header;
+    const into = header !== undefined && isBridgeHeader(header) ? bridges : endpoints;
+    into.set(b.driver, [...(into.get(b.driver) ?? []), b.bdf]);
+  }
+  const parts: string[] = [];
+  for (const [driver, bdfs] of bridges) {
+    parts.push(
+      `unbind ${driver} from bridge ${bdfs.join(', ')} or bind it to pci-stub (driver_override), as commit 70693f470848 advises; ` +
+        `or declare driver_managed_dma in ${driver} if it does no DMA and no P2P-reachable MMIO`,
+    );
+  }
+  for (const [driver, bdfs] of endpoints) {
+    parts.push(`bind ${bdfs.join(', ')} to vfio-pci or pci-stub, or declare driver_managed_dma in ${driver} (as the mlx5/hisi fix did)`);
   }
   return parts.join('; ');
 }

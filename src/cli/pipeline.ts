@@ -1,0 +1,100 @@
+// The whole data flow in one place: series in -> corpus in (streamed) -> topology -> policy ->
+// a tally the reports render. I/O stays in the stages' edge modules; this only wires them.
+
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Series } from '../series/model.js';
+import type { AcsOverride } from '../topology/override.js';
+import type { Scope } from '../policy/model.js';
+import type { Analysis } from '../policy/analysis.js';
+import type { Host } from '../corpus/model.js';
+import { readSeries } from '../series/read.js';
+import { readCorpus, type CorpusProgress } from '../corpus/read.js';
+import { loadQuirkTables } from '../topology/quirks.js';
+import { groupsForHost } from '../topology/groups.js';
+import { loadPolicyTables } from '../policy/tables.js';
+import { buildTimeline } from '../policy/declarations.js';
+import { Judge } from '../policy/judge.js';
+import { Tally } from '../policy/analysis.js';
+import { CliError } from './context.js';
+
+export interface SeriesInput {
+  series?: string[];
+  git?: string;
+  range?: string;
+}
+
+export interface AnalyzeOptions extends SeriesInput {
+  /** Corpus paths; empty means "this machine" (`hosts` must then be given). */
+  corpus: string[];
+  /** Hosts already read (the live snapshot), used instead of `corpus`. */
+  hosts?: Host[];
+  scopes: readonly Scope[];
+  declared?: string;
+  acsOverride?: AcsOverride;
+  concurrency?: number;
+}
+
+export interface AnalyzeHooks {
+  onSeries?(series: Series): void;
+  onProgress?(p: CorpusProgress): void;
+  /** Every diagnostic as it is raised (series, skipped inputs, hosts). */
+  onDiagnostic?(d: Diagnostic): void;
+}
+
+export interface AnalyzeResult {
+  analysis: Analysis;
+  declaredLabel: string;
+  /** Warnings and errors raised during the run (info diagnostics are counted, not kept). */
+  diagnostics: Diagnostic[];
+  infoCount: number;
+}
+
+export async function loadSeries(input: SeriesInput): Promise<Series> {
+  const hasPaths = input.series !== undefined && input.series.length > 0;
+  if (hasPaths === (input.git !== undefined)) {
+    throw new CliError('give either --series PATH... or --git REPO --range BASE..HEAD');
+  }
+  if (input.git !== undefined && input.range === undefined) throw new CliError('--git needs --range BASE..HEAD');
+  if (input.git === undefined && input.range !== undefined) throw new CliError('--range needs --git REPO');
+  return readSeries(hasPaths ? { paths: input.series } : { git: { repo: input.git!, range: input.range! } });
+}
+
+export async function runAnalysis(options: AnalyzeOptions, hooks: AnalyzeHooks = {}): Promise<AnalyzeResult> {
+  const [series, quirks, tables] = await Promise.all([
+    loadSeries(options),
+    loadQuirkTables(),
+    loadPolicyTables({ declared: options.declared }),
+  ]);
+  hooks.onSeries?.(series);
+  const diagnostics: Diagnostic[] = [];
+  let infoCount = 0;
+  const note = (d: Diagnostic) => {
+    hooks.onDiagnostic?.(d);
+    if (d.severity === 'info') infoCount++;
+    else diagnostics.push(d);
+  };
+  series.diagnostics.forEach(note);
+
+  const timeline = buildTimeline(series, tables);
+  const judge = new Judge(tables, timeline, { scopes: options.scopes });
+  const tally = new Tally(series, timeline);
+  const judgeOne = (host: Host) => {
+    host.diagnostics.forEach(note);
+    const groups = groupsForHost(host, quirks, { acsOverride: options.acsOverride });
+    tally.add(judge.judgeHost(host, groups));
+  };
+
+  if (options.hosts) {
+    options.hosts.forEach(judgeOne);
+  } else {
+    for await (const item of readCorpus(options.corpus, { concurrency: options.concurrency, onProgress: hooks.onProgress })) {
+      if (item.kind === 'skipped') {
+        item.diagnostics.forEach(note);
+        tally.skip(item.reason);
+      } else {
+        judgeOne(item.host);
+      }
+    }
+  }
+  return { analysis: tally.result(), declaredLabel: tables.declaredLabel, diagnostics, infoCount };
+}

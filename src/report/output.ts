@@ -1,0 +1,52 @@
+// Writing a report: to stdout, or to --out atomically (temp file in the same folder, then
+// rename), so an interrupted run leaves the old file intact. --out never writes through a
+// symlink and never overwrites one of the run's own inputs.
+
+import { lstat, open, rename, unlink, realpath } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CliError } from '../cli/context.js';
+
+export async function checkOutPath(out: string, inputs: readonly string[] = []): Promise<string> {
+  const target = resolve(out);
+  try {
+    const st = await lstat(target);
+    if (st.isSymbolicLink()) throw new CliError(`--out ${out}: is a symbolic link; refusing to write through it`);
+    if (st.isDirectory()) throw new CliError(`--out ${out}: is a directory`);
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new CliError(`--out ${out}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
+  for (const input of inputs) {
+    if (input === '-') continue;
+    let same = resolve(input) === target;
+    try {
+      same ||= (await realpath(input)) === (await realpath(target).catch(() => target));
+    } catch {
+      /* input vanished or target absent: compare resolved paths only */
+    }
+    if (same) throw new CliError(`--out ${out}: is one of the inputs; refusing to overwrite it`);
+  }
+  return target;
+}
+
+export async function writeAtomic(path: string, content: string): Promise<void> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // 'wx': fail rather than follow a planted symlink at the temp name.
+  const fh = await open(tmp, 'wx', 0o644);
+  try {
+    await fh.writeFile(content, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw new CliError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}

@@ -1,0 +1,45 @@
+// The groups a host's verdicts are judged on: the dump's own `IOMMU group:` lines when it has
+// them (what the kernel really did), derived groups otherwise (spec §6.6), always saying which.
+
+import type { Host } from '../corpus/model.js';
+import type { HostGroups, IommuGroup } from './model.js';
+import type { QuirkTables } from './quirks.js';
+import { deriveGroups, type DeriveOptions } from './derive.js';
+
+/** Partition of the dump's devices by their `IOMMU group:` number, groups in numeric order. */
+export function dumpGroups(host: Host): { groups: IommuGroup[]; ungrouped: string[] } {
+  const byNumber = new Map<number, Set<string>>();
+  const ungrouped: string[] = [];
+  for (const d of host.devices) {
+    if (d.iommuGroup === null) {
+      ungrouped.push(d.bdf);
+      continue;
+    }
+    let set = byNumber.get(d.iommuGroup);
+    if (!set) byNumber.set(d.iommuGroup, (set = new Set()));
+    set.add(d.bdf);
+  }
+  const groups = [...byNumber.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([n, set]) => ({ id: String(n), devices: [...set].sort() }));
+  return { groups, ungrouped: [...new Set(ungrouped)].sort() };
+}
+
+export function groupsForHost(host: Host, tables: QuirkTables, options: DeriveOptions = {}): HostGroups {
+  if (host.devices.length === 0) {
+    return { source: 'none', confidence: 'low', reason: 'no PCI devices in the input', groups: [] };
+  }
+  if (host.groupsPresent) {
+    const { groups, ungrouped } = dumpGroups(host);
+    // The kernel's own groups are certain; a device without a group line (e.g. an iGPU left out
+    // by intel_iommu=igfx_off) has no group and cannot be assigned: say so.
+    const reason =
+      ungrouped.length > 0
+        ? `${ungrouped.length} device${ungrouped.length === 1 ? '' : 's'} without an IOMMU group line: ${ungrouped.join(', ')}`
+        : null;
+    const parts = [reason, options.acsOverride ? '--acs-override ignored: the dump shows the groups the kernel made' : null];
+    const text = parts.filter((p): p is string => p !== null).join('; ');
+    return { source: 'dump', confidence: 'certain', reason: text === '' ? null : text, groups };
+  }
+  return deriveGroups(host, tables, options);
+}
