@@ -1,0 +1,55 @@
+// Lines ls-kernel.c prints at the end of each device block with -k or any -v (spec §8.2),
+// and the `Subsystem:` line that follows the header line (spec §8.1).
+
+import type { Block } from './block.js';
+import { clean, parseNamesAndIds } from './device-line.js';
+
+const DRIVER_IN_USE = 'Kernel driver in use: ';
+const MODULES = 'Kernel modules: ';
+const DRIVER_NON_LINUX = 'Driver in use: ';
+const SUBSYSTEM = 'Subsystem: ';
+
+/** `\tKernel driver in use: vfio-pci` / `\tKernel modules: nvidiafb, nouveau`. */
+export function readKernelLine(b: Block, s: string, at: number): boolean {
+  if (s.startsWith(DRIVER_IN_USE, at)) {
+    setDriver(b, s.slice(at + DRIVER_IN_USE.length));
+    return true;
+  }
+  if (s.startsWith(MODULES, at)) {
+    b.modulesLineSeen = true;
+    b.endsWithKernelLine = true;
+    // Module names as kmod knows them: underscore form (`snd_hda_intel`).
+    b.modules = s
+      .slice(at + MODULES.length)
+      .split(',')
+      .map((m) => clean(m.trim()).replace(/-/g, '_'))
+      .filter((m) => m.length > 0);
+    return true;
+  }
+  return false;
+}
+
+/** `\tDriver in use: <name>`: lspci built without libkmod / not on Linux. */
+export function readDriverLine(b: Block, s: string, at: number): boolean {
+  if (!s.startsWith(DRIVER_NON_LINUX, at)) return false;
+  setDriver(b, s.slice(at + DRIVER_NON_LINUX.length));
+  return true;
+}
+
+function setDriver(b: Block, name: string): void {
+  const driver = clean(name.trim());
+  b.driver = driver.length > 0 ? driver : null;
+  b.driverLineSeen = true;
+  b.endsWithKernelLine = true;
+}
+
+/** `\tSubsystem: Dell Device [1028:092e]` (-nn) or `\tSubsystem: 1da2:e366` (-n). */
+export function readSubsystemLine(b: Block, s: string, at: number): boolean {
+  if (!s.startsWith(SUBSYSTEM, at)) return false;
+  const { ids } = parseNamesAndIds(s.slice(at + SUBSYSTEM.length).trimEnd());
+  if (ids) {
+    b.subsystemVendorId = ids[0];
+    b.subsystemDeviceId = ids[1];
+  }
+  return true;
+}

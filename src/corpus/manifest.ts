@@ -1,0 +1,53 @@
+// The manifest CSV beside a set of dumps (`manifest.csv`: id, file, vendor, model, kernel,
+// source...): one row per dump, attached to the host as metadata.
+
+import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { clean } from './device-line.js';
+import type { HostMetadata } from './model.js';
+
+export interface Manifest {
+  /** Rows by the `file` column (base name). */
+  byFile: Map<string, HostMetadata>;
+  diagnostics: Diagnostic[];
+}
+
+export const MANIFEST_NAME = 'manifest.csv';
+
+/** Parse manifest text; rows without a `file` column value are reported and left out. */
+export function parseManifest(text: string, path: string): Manifest {
+  const byFile = new Map<string, HostMetadata>();
+  const diagnostics: Diagnostic[] = [];
+  let records: Record<string, string>[];
+  try {
+    records = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true, bom: true });
+  } catch (err) {
+    const e = err as { lines?: number; message: string };
+    diagnostics.push(diag(path, e.lines ?? null, 'warning', 'bad-manifest', `manifest not read: ${clean(e.message)}`));
+    return { byFile, diagnostics };
+  }
+  records.forEach((row, i) => {
+    const file = row['file'];
+    if (!file) {
+      diagnostics.push(diag(path, i + 2, 'warning', 'bad-manifest', 'manifest row has no `file` value; ignored'));
+      return;
+    }
+    const meta: HostMetadata = {};
+    for (const [k, v] of Object.entries(row)) if (typeof v === 'string') meta[k] = clean(v);
+    byFile.set(file, meta);
+  });
+  return { byFile, diagnostics };
+}
+
+/** Read `dir/manifest.csv` when there is one; null otherwise. */
+export async function loadManifest(dir: string): Promise<Manifest | null> {
+  const path = dir.endsWith('/') ? dir + MANIFEST_NAME : `${dir}/${MANIFEST_NAME}`;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+  return parseManifest(text, path);
+}

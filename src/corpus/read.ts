@@ -1,0 +1,224 @@
+// The I/O edge of the corpus stage: paths in (files, directories walked lazily in sorted
+// order, `-` for stdin), hosts out as they are parsed. At most `concurrency` files are read
+// or held at once, so memory does not grow with the number of files.
+
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import pLimit from 'p-limit';
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { clean } from './device-line.js';
+import { loadManifest, MANIFEST_NAME, type Manifest } from './manifest.js';
+import type { CorpusItem, HostMetadata } from './model.js';
+import { parseInput } from './parse.js';
+
+export interface CorpusProgress {
+  /** Inputs finished so far (hosts and skipped). */
+  files: number;
+  hosts: number;
+  skipped: number;
+  bytes: number;
+}
+
+export interface ReadCorpusOptions {
+  /** Files read at once (default 8). */
+  concurrency?: number;
+  /** Where `-` reads from (default process.stdin). */
+  stdin?: NodeJS.ReadableStream;
+  onProgress?: (p: CorpusProgress) => void;
+  /**
+   * Yield items in input order (still reading `concurrency` files ahead) instead of as they
+   * complete. Reports use it for stable output.
+   */
+  ordered?: boolean;
+}
+
+export const STDIN_NAME = '<stdin>';
+
+/** Reasons a skipped item gives, by diagnostic code. */
+export const SKIP_REASONS: Record<string, string> = {
+  empty: 'empty file',
+  binary: 'binary file',
+  'not-lspci': 'not an lspci dump or IOMMU group listing',
+  missing: 'no such file or directory',
+  'no-dumps': 'directory holds no dumps',
+  unreadable: 'unreadable',
+};
+
+type Entry =
+  | { kind: 'file'; path: string }
+  | { kind: 'stdin' }
+  | { kind: 'skip'; item: CorpusItem };
+
+/** Not inputs: the manifest (read as metadata) and READMEs that sit beside the dumps. */
+export function isCorpusInputName(name: string): boolean {
+  if (name.startsWith('.')) return false;
+  if (name === MANIFEST_NAME) return false;
+  if (name.toLowerCase().startsWith('readme')) return false;
+  return true;
+}
+
+function skipped(file: string, code: string, message: string, line: number | null = null): CorpusItem {
+  const d = diag(file, line, 'error', code, message);
+  return { kind: 'skipped', file, reason: SKIP_REASONS[code] ?? code, diagnostics: [d] };
+}
+
+async function* walkDir(dir: string): AsyncGenerator<Entry> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    if (!isCorpusInputName(e.name)) continue;
+    const full = join(dir, e.name);
+    if (e.isDirectory()) {
+      yield* walkDir(full);
+    } else if (e.isFile()) {
+      yield { kind: 'file', path: full };
+    } else if (e.isSymbolicLink()) {
+      const st = await stat(full).catch(() => null);
+      if (st?.isDirectory()) yield* walkDir(full);
+      else yield { kind: 'file', path: full };
+    }
+  }
+}
+
+async function* walk(paths: string[]): AsyncGenerator<Entry> {
+  for (const p of paths) {
+    if (p === '-') {
+      yield { kind: 'stdin' };
+      continue;
+    }
+    let st;
+    try {
+      st = await stat(p);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      yield {
+        kind: 'skip',
+        item: code === 'ENOENT' || code === 'ENOTDIR'
+          ? skipped(p, 'missing', 'no such file or directory')
+          : skipped(p, 'unreadable', `cannot read: ${code ?? 'error'}`),
+      };
+      continue;
+    }
+    if (!st.isDirectory()) {
+      yield { kind: 'file', path: p };
+      continue;
+    }
+    let n = 0;
+    try {
+      for await (const e of walkDir(p)) {
+        n++;
+        yield e;
+      }
+    } catch (err) {
+      yield { kind: 'skip', item: skipped(p, 'unreadable', `cannot read directory: ${(err as NodeJS.ErrnoException).code ?? 'error'}`) };
+      continue;
+    }
+    if (n === 0) yield { kind: 'skip', item: skipped(p, 'no-dumps', 'directory holds no dumps (only a manifest, READMEs or nothing)') };
+  }
+}
+
+async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+function itemsFrom(text: string, file: string, metadata: HostMetadata, extra: Diagnostic[]): CorpusItem[] {
+  const r = parseInput(text, file, metadata);
+  if (r.hosts.length === 0) {
+    const why = r.diagnostics.find((d) => d.severity === 'error') ?? r.diagnostics[0];
+    const code = why?.code ?? 'not-lspci';
+    return [{ kind: 'skipped', file, reason: SKIP_REASONS[code] ?? code, diagnostics: [...extra, ...r.diagnostics] }];
+  }
+  return r.hosts.map((host, i) => {
+    if (i === 0 && extra.length > 0) host.diagnostics.unshift(...extra);
+    return { kind: 'host', host } as CorpusItem;
+  });
+}
+
+export function readCorpus(paths: string[], options: ReadCorpusOptions = {}): AsyncIterable<CorpusItem> {
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 8));
+  const limit = pLimit(concurrency);
+  const manifests = new Map<string, Promise<Manifest | null>>();
+  const progress: CorpusProgress = { files: 0, hosts: 0, skipped: 0, bytes: 0 };
+
+  async function readOne(path: string): Promise<CorpusItem[]> {
+    let buf: Buffer;
+    try {
+      buf = await readFile(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return [code === 'ENOENT' ? skipped(path, 'missing', 'no such file or directory') : skipped(path, 'unreadable', `cannot read: ${code ?? 'error'}`)];
+    }
+    progress.bytes += buf.length;
+    const dir = dirname(path);
+    let manifestPromise = manifests.get(dir);
+    const first = manifestPromise === undefined;
+    if (!manifestPromise) {
+      manifestPromise = loadManifest(dir);
+      manifests.set(dir, manifestPromise);
+    }
+    const manifest = await manifestPromise;
+    // A bad manifest is reported once, with the first input of its directory.
+    const extra = first && manifest ? manifest.diagnostics : [];
+    const metadata = manifest?.byFile.get(basename(path)) ?? {};
+    return itemsFrom(buf.toString('utf8'), path, { ...metadata }, extra);
+  }
+
+  async function run(entry: Entry): Promise<CorpusItem[]> {
+    if (entry.kind === 'skip') return [entry.item];
+    if (entry.kind === 'stdin') {
+      const buf = await readStream(options.stdin ?? process.stdin);
+      progress.bytes += buf.length;
+      return itemsFrom(buf.toString('utf8'), STDIN_NAME, {}, []);
+    }
+    return readOne(entry.path);
+  }
+
+  function account(items: CorpusItem[]): void {
+    progress.files++;
+    for (const it of items) {
+      if (it.kind === 'host') progress.hosts++;
+      else progress.skipped++;
+    }
+    options.onProgress?.({ ...progress });
+  }
+
+  return {
+    async *[Symbol.asyncIterator]() {
+      let nextId = 0;
+      const pending = new Map<number, Promise<[number, CorpusItem[]]>>();
+      const order: number[] = [];
+
+      async function take(): Promise<CorpusItem[]> {
+        let id: number;
+        let items: CorpusItem[];
+        if (options.ordered) {
+          id = order[0]!;
+          [, items] = await pending.get(id)!;
+        } else {
+          [id, items] = await Promise.race(pending.values());
+        }
+        pending.delete(id);
+        order.splice(order.indexOf(id), 1);
+        account(items);
+        return items;
+      }
+
+      for await (const entry of walk(paths)) {
+        const id = nextId++;
+        const p = limit(() => run(entry)).then(
+          (items): [number, CorpusItem[]] => [id, items],
+          (err: unknown): [number, CorpusItem[]] => [
+            id,
+            [skipped(entry.kind === 'file' ? entry.path : STDIN_NAME, 'unreadable', `cannot read: ${clean(String(err))}`)],
+          ],
+        );
+        pending.set(id, p);
+        order.push(id);
+        while (pending.size >= concurrency) yield* await take();
+      }
+      while (pending.size > 0) yield* await take();
+    },
+  };
+}
