@@ -17,8 +17,19 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
   program
     .name('vfio-impact')
     .description(
-      'Which VFIO passthrough setups a kernel patch series would break: every IOMMU group of every host\n' +
-        'judged under the old header-type rule and the driver_managed_dma self-declaration rule (Linux 5.19+).',
+      'Which VFIO passthrough setups a kernel patch series would break: every IOMMU group of every host judged ' +
+        'under the old header-type rule and the driver_managed_dma self-declaration rule (Linux 5.19+).',
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  vfio-impact analyze --series corpora/series/portdrv --corpus ../shared/corpora/linuxhw
+  vfio-impact analyze --git ~/linux --range v6.18..my-branch --corpus dumps/ --format markdown
+  vfio-impact gate --series outgoing/ --corpus dumps/ --baseline baselines/gate/shared-portdrv.csv
+  vfio-impact analyze --series fix.patch          (no --corpus: judge this machine)
+
+Exit codes: 0 clean, 1 findings (gate: new regressions), 2 could not judge (usage or input error).`,
     )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')

@@ -229,7 +229,7 @@ export const registerGroups: Registrar = (program, ctx, setExit) => {
   program
     .command('groups')
     .description(
-      "IOMMU groups of every host: from the dump's `IOMMU group:` lines, or derived the way the kernel's\n" +
+      "IOMMU groups of every host: from the dump's `IOMMU group:` lines, or derived the way the kernel's " +
         'pci_device_group() builds them. --validate derives groups for hosts that have them and compares.',
     )
     .argument('<paths...>', 'lspci dumps / group listings, files or directories ("-" = stdin)')
