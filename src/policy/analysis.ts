@@ -18,6 +18,8 @@ export interface PatchTally {
   regressions: PerScope;
   /** Groups this patch turns from blocked to viable. */
   fixes: PerScope;
+  /** Groups whose verdict this patch changes to or from `unknown` (a binding the input does not show). */
+  undetermined: PerScope;
 }
 
 export interface AnalysisSummary {
@@ -32,15 +34,19 @@ export interface AnalysisSummary {
   /** Hosts whose groups could not be had at all: reported, never counted as safe. */
   hostsGroupsUnknown: number;
   groupsJudged: PerScope;
+  /** Groups whose verdict is `unknown` under at least one rule (a binding the input does not show). */
+  groupsUndecided: PerScope;
   /** OLD rule -> NEW rule with the whole series. */
   regressions: PerScope;
   fixes: PerScope;
   undetermined: PerScope;
   /** OLD rule -> NEW rule without the series (declarations as before the series). */
-  withoutSeries: { regressions: PerScope; fixes: PerScope };
+  withoutSeries: { regressions: PerScope; fixes: PerScope; undetermined: PerScope };
   perPatch: PatchTally[];
   /** Flag changes that could not be tied to a driver: not applied. */
   unresolvedFlagChanges: number;
+  /** Rule changes the series makes that are reported but not applied (see declarations.ts). */
+  ruleChangesNotApplied: number;
 }
 
 /** One (host, group, scope) whose verdict changes between the old rule and the series. */
@@ -91,17 +97,20 @@ export class Tally {
       hostsLowConfidence: 0,
       hostsGroupsUnknown: 0,
       groupsJudged: zero(),
+      groupsUndecided: zero(),
       regressions: zero(),
       fixes: zero(),
       undetermined: zero(),
-      withoutSeries: { regressions: zero(), fixes: zero() },
+      withoutSeries: { regressions: zero(), fixes: zero(), undetermined: zero() },
       perPatch: timeline.patchIndexes.map((index) => ({
         index,
         subject: timeline.subjects.get(index) ?? '',
         regressions: zero(),
         fixes: zero(),
+        undetermined: zero(),
       })),
       unresolvedFlagChanges: timeline.unresolved.length,
+      ruleChangesNotApplied: timeline.notApplied.length,
     };
   }
 
@@ -124,13 +133,16 @@ export class Tally {
     else s.hostsGroupsUnknown++;
     if (h.groupSource === 'derived' && h.lowConfidence) s.hostsLowConfidence++;
     addScopes(s.groupsJudged, h.groupsJudged);
+    addScopes(s.groupsUndecided, h.groupsUndecided);
     addScopes(s.withoutSeries.regressions, h.withoutSeries.regressions);
     addScopes(s.withoutSeries.fixes, h.withoutSeries.fixes);
+    addScopes(s.withoutSeries.undetermined, h.withoutSeries.undetermined);
     h.perPatch.forEach((p, i) => {
       const tally = s.perPatch[i];
       if (!tally) return;
       addScopes(tally.regressions, p.regressions);
       addScopes(tally.fixes, p.fixes);
+      addScopes(tally.undetermined, p.undetermined);
     });
     if (h.impact === null) return;
     for (const c of h.impact.changes) {
@@ -166,8 +178,9 @@ export interface HostSummary {
   groupSource: string;
   lowConfidence: boolean;
   groupsJudged: PerScope;
-  withoutSeries: { regressions: PerScope; fixes: PerScope };
-  perPatch: Array<{ regressions: PerScope; fixes: PerScope }>;
+  groupsUndecided: PerScope;
+  withoutSeries: { regressions: PerScope; fixes: PerScope; undetermined: PerScope };
+  perPatch: Array<{ regressions: PerScope; fixes: PerScope; undetermined: PerScope }>;
   /** null when no group of the host changes its verdict. */
   impact: HostImpact | null;
 }
@@ -183,8 +196,9 @@ export function summarizeHost(j: HostJudgement, patches: number): HostSummary {
     groupSource: j.groupSource,
     lowConfidence: j.groupConfidence === 'low',
     groupsJudged: zero(),
-    withoutSeries: { regressions: zero(), fixes: zero() },
-    perPatch: Array.from({ length: patches }, () => ({ regressions: zero(), fixes: zero() })),
+    groupsUndecided: zero(),
+    withoutSeries: { regressions: zero(), fixes: zero(), undetermined: zero() },
+    perPatch: Array.from({ length: patches }, () => ({ regressions: zero(), fixes: zero(), undetermined: zero() })),
     impact: null,
   };
   const impact: HostImpact = {
@@ -201,15 +215,14 @@ export function summarizeHost(j: HostJudgement, patches: number): HostSummary {
   };
   for (const g of j.groups) {
     out.groupsJudged[g.scope]++;
+    if (g.old === 'unknown' || g.base === 'unknown' || g.afterPatch.includes('unknown')) out.groupsUndecided[g.scope]++;
     const t0 = transition(g.old, g.base);
-    if (t0 === 'regressed') out.withoutSeries.regressions[g.scope]++;
-    if (t0 === 'fixed') out.withoutSeries.fixes[g.scope]++;
+    if (t0 !== null) out.withoutSeries[t0][g.scope]++;
     let prev = g.base;
     g.afterPatch.forEach((v, i) => {
       const t = transition(prev, v);
       const tally = out.perPatch[i];
-      if (tally && t === 'regressed') tally.regressions[g.scope]++;
-      if (tally && t === 'fixed') tally.fixes[g.scope]++;
+      if (tally && t !== null) tally[t][g.scope]++;
       prev = v;
     });
     if (g.change === null) continue;
@@ -230,10 +243,12 @@ export function summarizeHost(j: HostJudgement, patches: number): HostSummary {
   return out;
 }
 
-function transition(a: Verdict, b: Verdict): 'regressed' | 'fixed' | null {
-  if (a === 'viable' && b === 'blocked') return 'regressed';
-  if (a === 'blocked' && b === 'viable') return 'fixed';
-  return null;
+/** Every change of verdict lands in exactly one bucket: steps to or from `unknown` are undetermined. */
+function transition(a: Verdict, b: Verdict): 'regressions' | 'fixes' | 'undetermined' | null {
+  if (a === b) return null;
+  if (a === 'viable' && b === 'blocked') return 'regressions';
+  if (a === 'blocked' && b === 'viable') return 'fixes';
+  return 'undetermined';
 }
 
 /** All changes of an analysis in report order. */

@@ -3,7 +3,7 @@
 // that touches them and on the `+` side after each patch; for every other driver, the target
 // kernel's declared table (spec §4). All three spellings count alike (spec §2.5).
 
-import type { FlagChange, Series } from '../series/model.js';
+import type { FlagChange, RuleChange, Series } from '../series/model.js';
 import type { PolicyTables } from './tables.js';
 
 export interface DeclarationState {
@@ -24,6 +24,8 @@ export interface DeclarationTimeline {
   unresolved: FlagChange[];
   /** Allow-list strings the series adds (they extend the OLD rule, per the issue). */
   allowListAdded: string[];
+  /** Rule changes reported but not applied (allow-list removals, header-exemption edits). */
+  notApplied: RuleChange[];
   /** Patch subjects by index, for attribution. */
   subjects: Map<number, string>;
   /** `afterPatch[i]` is the state after the patch whose index is `patchIndexes[i]`. */
@@ -49,6 +51,7 @@ export function buildTimeline(series: Series, tables: PolicyTables): Declaration
   const touched = new Map<string, number[]>();
   const unresolved: FlagChange[] = [];
   const allowListAdded: string[] = [];
+  const notApplied: RuleChange[] = [];
   const subjects = new Map<number, string>();
   // Per patch, per driver, the changes.
   const perPatch: Array<Map<string, FlagChange[]>> = [];
@@ -68,8 +71,15 @@ export function buildTimeline(series: Series, tables: PolicyTables): Declaration
       if (!idx.includes(patch.index)) idx.push(patch.index);
       touched.set(change.driver, idx);
     }
+    // A rewritten array line shows as remove + add of the same string: only the net addition
+    // extends the old rule. Removals and header-exemption edits are reported, not applied: the
+    // old rule is the kernel before the series (issue 8).
+    const removed = new Set(patch.ruleChanges.filter((r) => r.kind === 'allowlist-remove').map((r) => r.driver));
     for (const rule of patch.ruleChanges) {
-      if (rule.kind === 'allowlist-add' && rule.driver !== null) allowListAdded.push(rule.driver);
+      if (rule.kind === 'allowlist-add' && rule.driver !== null && !removed.has(rule.driver)) allowListAdded.push(rule.driver);
+      else if (rule.kind !== 'allowlist-add' && !(rule.kind === 'allowlist-remove' && patch.ruleChanges.some((r) => r.kind === 'allowlist-add' && r.driver === rule.driver))) {
+        notApplied.push(rule);
+      }
     }
     perPatch.push(byDriver);
   }
@@ -112,5 +122,5 @@ export function buildTimeline(series: Series, tables: PolicyTables): Declaration
     afterPatch.push(stateOf(new Map(current)));
   });
 
-  return { base, afterPatch, touched, unresolved, allowListAdded, subjects, patchIndexes: patches.map((p) => p.index) };
+  return { base, afterPatch, touched, unresolved, allowListAdded, notApplied, subjects, patchIndexes: patches.map((p) => p.index) };
 }

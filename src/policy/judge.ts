@@ -19,7 +19,7 @@ import type {
   Scope,
   Verdict,
 } from './model.js';
-import { isBridgeHeader, isVfioDriver, newRule, oldRule, onOldAllowList, type OldRuleContext } from './rules.js';
+import { isBridgeHeader, isVfioDriver, newRule, oldRule, type OldRuleContext } from './rules.js';
 import type { PolicyTables } from './tables.js';
 
 /**
@@ -95,7 +95,10 @@ export class Judge {
     };
   }
 
-  /** actual: a device bound to a vfio driver or pci-stub; potential: at least one endpoint. */
+  /**
+   * actual: a device bound to a vfio driver or pci-stub (the kernel's own allow-list, not strings a
+   * series adds); potential: at least one endpoint, or a member that may be one.
+   */
   private inScope(members: Array<Device | null>, scope: Scope): boolean {
     if (scope === 'actual') {
       return members.some(
@@ -103,10 +106,12 @@ export class Judge {
           d !== null &&
           d.driverKnown &&
           d.driver !== null &&
-          (isVfioDriver(d.driver, this.tables) || onOldAllowList(d.driver, this.oldCtx)),
+          (isVfioDriver(d.driver, this.tables) || this.tables.oldAllowList.has(d.driver)),
       );
     }
-    return members.some((d) => d !== null && d.headerType === 'normal');
+    // A member whose header type the input does not show (a bare sysfs listing) or that is missing
+    // from the dump may be an endpoint: judge the group (it comes out undetermined), never skip it.
+    return members.some((d) => d === null || d.headerType === 'normal' || d.headerType === null);
   }
 
   private worldsOf(device: Device | null, scope: Scope): World[] {
@@ -126,7 +131,9 @@ export class Judge {
       worlds.push({ header, driver: null });
       for (const driver of this.candidateDrivers) {
         const bridgeDriver = BRIDGE_DRIVERS.has(driver);
-        if (header === 'normal' && bridgeDriver) continue;
+        // pcieport also binds Root Complex Event Collectors (class 0807, header type 0; spec §1.1, §5.1).
+        const rcecCandidate = driver === 'pcieport' && (device === null || device.classCode === null || device.classCode === '0807');
+        if (header === 'normal' && bridgeDriver && !rcecCandidate) continue;
         // vfio-pci refuses non-normal headers (spec §4, vfio_pci_core_register_device).
         if (header !== 'normal' && isVfioDriver(driver, this.tables)) continue;
         worlds.push({ header, driver });
@@ -247,9 +254,11 @@ function groupVerdict(evals: DeviceEval[], state: number): Verdict {
 
 /**
  * The patch that set the final verdict: the last one whose application changed it. null when the
- * verdict without the series already equals the final one (the rule change decides, not a patch).
+ * verdict without the series already equals the final one (the rule change decides, not a patch,
+ * even if the series changes it and changes it back).
  */
 function attribute(newVerdicts: Verdict[], patchIndexes: number[]): number | null {
+  if (newVerdicts[0] === newVerdicts[newVerdicts.length - 1]) return null;
   for (let i = newVerdicts.length - 1; i >= 1; i--) {
     if (newVerdicts[i] !== newVerdicts[i - 1]) return patchIndexes[i - 1] ?? null;
   }

@@ -54,14 +54,20 @@ export function summaryLines(a: Analysis, scopes: readonly Scope[]): string[] {
   lines.push(row('regressed (old rule -> series)', m.regressions, scopes));
   lines.push(row('fixed (old rule -> series)', m.fixes, scopes));
   lines.push(row('undetermined', m.undetermined, scopes));
+  lines.push(row('groups with a binding not shown', m.groupsUndecided, scopes));
   lines.push(row('regressed without the series', m.withoutSeries.regressions, scopes));
   lines.push(row('fixed without the series', m.withoutSeries.fixes, scopes));
   if (m.perPatch.length > 0) {
     lines.push('Per patch (new rule, before -> after the patch):');
     for (const p of m.perPatch) {
-      const r = scopes.map((sc) => `${sc} -${p.regressions[sc]}/+${p.fixes[sc]}`).join('  ');
-      lines.push(`  #${p.index} ${s(p.subject)}: ${r}  (-regressed/+fixed)`);
+      const r = scopes.map((sc) => `${sc} -${p.regressions[sc]}/+${p.fixes[sc]}/?${p.undetermined[sc]}`).join('  ');
+      lines.push(`  #${p.index} ${s(p.subject)}: ${r}  (-regressed/+fixed/?to or from unknown)`);
     }
+  }
+  if (m.ruleChangesNotApplied > 0) {
+    lines.push(
+      `NOTE: ${m.ruleChangesNotApplied} change(s) to the old rule itself (allow-list removals, header-type exemption) are reported above but not applied: the old rule is the kernel before the series`,
+    );
   }
   if (m.unresolvedFlagChanges > 0) {
     lines.push(`WARNING: ${m.unresolvedFlagChanges} declaration change(s) could not be tied to a driver and were not applied`);

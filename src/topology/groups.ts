@@ -41,5 +41,13 @@ export function groupsForHost(host: Host, tables: QuirkTables, options: DeriveOp
     const text = parts.filter((p): p is string => p !== null).join('; ');
     return { source: 'dump', confidence: 'certain', reason: text === '' ? null : text, groups };
   }
-  return deriveGroups(host, tables, options);
+  const derived = deriveGroups(host, tables, options);
+  if (host.forms.includes('snapshot')) {
+    // A live snapshot without groups means the IOMMU is off or absent: the kernel then places no
+    // restriction at all (spec §2.1, iommu_device_use_default_domain) and VFIO cannot assign
+    // anything. What we derive is what the kernel would form with the IOMMU on: never certain.
+    const why = 'this machine has no IOMMU groups (IOMMU off or absent): groups derived as the kernel would form them with the IOMMU on';
+    return { ...derived, confidence: 'low', reason: derived.reason ? `${why}; ${derived.reason}` : why };
+  }
+  return derived;
 }

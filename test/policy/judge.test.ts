@@ -72,9 +72,19 @@ describe('old rule vs new rule, one group', () => {
     expect(actual.change).toBeNull();
   });
 
-  it('a later patch that removes the declaration makes the group regress, attributed to that patch', () => {
+  it('a flag set by one patch and unset by a later one: the series ends where it began, so the rule is responsible', () => {
     const s = series(patch(1, 'declare', [change(1, 'pcieport', 'added')]), patch(2, 'undeclare', [change(2, 'pcieport', 'removed')]));
     const actual = judge(s, rootPortWithNic, g).groups.find((x) => x.scope === 'actual')!;
+    expect(actual.base).toBe('blocked');
+    expect(actual.afterPatch).toEqual(['viable', 'blocked']);
+    expect(actual.change).toBe('regressed');
+    expect(actual.patch).toBeNull();
+  });
+
+  it('a patch that removes a declaration the kernel had makes the group regress, attributed to that patch', () => {
+    const s = series(patch(1, 'other', []), patch(2, 'undeclare', [change(2, 'pcieport', 'removed')]));
+    const actual = judge(s, rootPortWithNic, g).groups.find((x) => x.scope === 'actual')!;
+    expect(actual.base).toBe('viable');
     expect(actual.afterPatch).toEqual(['viable', 'blocked']);
     expect(actual.change).toBe('regressed');
     expect(actual.patch).toBe(2);
@@ -149,6 +159,48 @@ describe('unknown bindings are never "no driver"', () => {
     const actual = judge(portdrv(), h, groups(['0000:00:01.0', '0000:01:00.0'])).groups.find((x) => x.scope === 'actual')!;
     expect(actual.change).toBe('undetermined');
     expect(actual.undecided).toEqual(['0000:00:01.0']);
+  });
+});
+
+describe('review findings', () => {
+  it('a bare sysfs listing (no class, no binding) is judged and comes out undetermined, never safe', () => {
+    const h = host('h11', [
+      dev('0000:00:01.0', { headerType: null, classCode: null, driver: null, driverKnown: false }),
+      dev('0000:01:00.0', { headerType: null, classCode: null, driver: null, driverKnown: false }),
+    ]);
+    const j = judge(portdrv(), h, groups(['0000:00:01.0', '0000:01:00.0']));
+    expect(j.groups.map((x) => [x.scope, x.change])).toEqual([['potential', 'undetermined']]);
+  });
+
+  it('strings a series adds to the allow-list do not make a group "actual"', () => {
+    const s = series(
+      patch(1, 'allow hda', [], { ruleChanges: [{ patchIndex: 1, file: 'drivers/vfio/vfio.c', kind: 'allowlist-add', driver: 'snd_hda_intel', line: 3 }] }),
+    );
+    const h = host('h12', [dev('0000:00:1f.3', { driver: 'snd_hda_intel' })]);
+    expect(judge(s, h, groups(['0000:00:1f.3'])).groups.map((x) => x.scope)).toEqual(['potential']);
+  });
+
+  it('a remove + add of the same allow-list string in one patch is no change of the old rule', () => {
+    const s = series(
+      patch(1, 'rewrite', [], {
+        ruleChanges: [
+          { patchIndex: 1, file: 'drivers/vfio/vfio.c', kind: 'allowlist-remove', driver: 'pci-stub', line: 3 },
+          { patchIndex: 1, file: 'drivers/vfio/vfio.c', kind: 'allowlist-add', driver: 'pci-stub', line: 4 },
+        ],
+      }),
+    );
+    const t = buildTimeline(s, tables);
+    expect(t.allowListAdded).toEqual([]);
+    expect(t.notApplied).toEqual([]);
+  });
+
+  it('an unknown-binding RCEC (class 0807) may be on pcieport: old blocked, new viable is possible', () => {
+    const h = host('h13', [
+      dev('0000:00:07.0', { headerType: 'normal', classCode: '0807', driver: null, driverKnown: false }),
+      dev('0000:00:07.1', { driver: 'vfio-pci' }),
+    ]);
+    const actual = judge(portdrv(), h, groups(['0000:00:07.0', '0000:00:07.1'])).groups.find((x) => x.scope === 'actual')!;
+    expect(actual.change).toBe('undetermined');
   });
 });
 

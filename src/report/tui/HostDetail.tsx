@@ -92,7 +92,9 @@ export function detailLines(host: HostImpact, series: Series, columns: number): 
     });
     g.judged.forEach((d, di) => {
       const decides = g.blocking.some((b) => b.bdf === d.bdf);
-      const driver = d.driverKnown ? show(d.driver, '(none)') : '(unknown)';
+      // Potential scope judges endpoints as if rebound to vfio-pci: say so rather than show a binding the dump lacks.
+      const rebound = g.scope === 'potential' && d.driverKnown && d.driver !== d.dumpDriver;
+      const driver = !d.driverKnown ? '(unknown)' : rebound ? `as ${show(d.driver)}` : show(d.driver, '(none)');
       lines.push({
         key: `${k}d${di}`,
         node: (

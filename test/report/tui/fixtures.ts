@@ -127,6 +127,7 @@ export function analysisOf(series: Series, hosts: HostJudgement[]): Analysis {
     patchIndexes: patches.map((p) => p.index),
     subjects: new Map(patches.map((p) => [p.index, p.subject])),
     unresolved: patches.flatMap((p) => p.changes.filter((c) => c.driver === null)),
+    notApplied: [],
   } as unknown as DeclarationTimeline;
   const tally = new Tally(series, timeline);
   for (const h of hosts) tally.add(h);
