@@ -8,7 +8,7 @@ import type { Scope } from '../policy/model.js';
 import type { Analysis } from '../policy/analysis.js';
 import type { Host } from '../corpus/model.js';
 import { readSeries } from '../series/read.js';
-import { readCorpus, type CorpusProgress } from '../corpus/read.js';
+import { corpusItems, readCorpus, STDIN_NAME, type CorpusProgress } from '../corpus/read.js';
 import { loadQuirkTables } from '../topology/quirks.js';
 import { groupsForHost } from '../topology/groups.js';
 import { loadPolicyTables } from '../policy/tables.js';
@@ -16,6 +16,8 @@ import { buildTimeline } from '../policy/declarations.js';
 import { Judge } from '../policy/judge.js';
 import { Tally } from '../policy/analysis.js';
 import { CliError } from './context.js';
+import { judgeItem, StringPool, type ItemJudge, type JudgedFile } from './judge-file.js';
+import { judgeInWorkers } from './analyze-pool.js';
 
 export interface SeriesInput {
   series?: string[];
@@ -32,6 +34,13 @@ export interface AnalyzeOptions extends SeriesInput {
   declared?: string;
   acsOverride?: AcsOverride;
   concurrency?: number;
+  /**
+   * Worker threads that read, parse and judge the corpus files (0 or absent: all in this
+   * thread, reading `concurrency` files at once). Results are the same either way.
+   */
+  workers?: number;
+  /** Where a `-` corpus path reads from (default process.stdin). */
+  stdin?: NodeJS.ReadableStream;
 }
 
 export interface AnalyzeHooks {
@@ -86,8 +95,41 @@ export async function runAnalysis(options: AnalyzeOptions, hooks: AnalyzeHooks =
 
   if (options.hosts) {
     options.hosts.forEach(judgeOne);
+  } else if ((options.workers ?? 0) > 0) {
+    const local: ItemJudge = { quirks, judge, patches: timeline.patchIndexes.length, acsOverride: options.acsOverride };
+    const progress: CorpusProgress = { files: 0, hosts: 0, skipped: 0, bytes: 0 };
+    const strings = new StringPool();
+    const files = judgeInWorkers(options.corpus, {
+      workers: options.workers ?? 0,
+      setup: { series, quirks, tables, scopes: options.scopes, acsOverride: options.acsOverride },
+      local: async (): Promise<JudgedFile> => {
+        const buf = await readAll(options.stdin ?? process.stdin);
+        const items = corpusItems(buf.toString('utf8'), STDIN_NAME, {}, []);
+        return { bytes: buf.length, items: items.map((it) => judgeItem(it, local)) };
+      },
+    });
+    for await (const file of files) {
+      progress.files++;
+      progress.bytes += file.bytes;
+      for (const item of file.items) {
+        item.diagnostics.forEach(note);
+        if (item.kind === 'skipped') {
+          progress.skipped++;
+          tally.skip(item.reason);
+        } else {
+          progress.hosts++;
+          if (item.summary.impact !== null) strings.share(item.summary.impact);
+          tally.addSummary(item.summary);
+        }
+      }
+      hooks.onProgress?.({ ...progress });
+    }
   } else {
-    for await (const item of readCorpus(options.corpus, { concurrency: options.concurrency, onProgress: hooks.onProgress })) {
+    for await (const item of readCorpus(options.corpus, {
+      concurrency: options.concurrency,
+      onProgress: hooks.onProgress,
+      stdin: options.stdin,
+    })) {
       if (item.kind === 'skipped') {
         item.diagnostics.forEach(note);
         tally.skip(item.reason);
@@ -97,4 +139,10 @@ export async function runAnalysis(options: AnalyzeOptions, hooks: AnalyzeHooks =
     }
   }
   return { analysis: tally.result(), declaredLabel: tables.declaredLabel, diagnostics, infoCount };
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks);
 }

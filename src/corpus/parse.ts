@@ -32,26 +32,30 @@ export function hostIdFromFile(file: string): string {
 }
 
 /**
- * Binary when the text holds a NUL, or when control characters (other than tab, CR, LF, FF)
- * or U+FFFD replacement characters make up more than a tenth of the first 4 KiB.
+ * Binary when control characters (other than tab, CR, LF, FF) or U+FFFD replacement characters
+ * make up more than a tenth of the first 4 KiB (gzip, UTF-16, executables). A stray NUL in a
+ * text dump does not make it binary: the rest of the dump is still read (see `nul-bytes`).
  * Returns the 1-based line of the first offending character, or 0 when the text looks textual.
  */
 export function binaryLine(text: string): number {
-  let first = text.indexOf('\0');
-  if (first < 0) {
-    const n = Math.min(text.length, 4096);
-    let bad = 0;
-    for (let i = 0; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if ((c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12) || c === 0xfffd) {
-        if (first < 0) first = i;
-        bad++;
-      }
+  let first = -1;
+  const n = Math.min(text.length, 4096);
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12) || c === 0xfffd) {
+      if (first < 0) first = i;
+      bad++;
     }
-    if (bad * 10 <= n) return 0;
   }
+  if (bad * 10 <= n) return 0;
+  return lineAt(text, first);
+}
+
+/** 1-based line of character `index`. */
+function lineAt(text: string, index: number): number {
   let line = 1;
-  for (let i = 0; i < first; i++) if (text.charCodeAt(i) === 10) line++;
+  for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
 }
 
@@ -157,6 +161,12 @@ export function parseInput(text: string, file: string, metadata: HostMetadata = 
     return { hosts: [], diagnostics };
   }
 
+  const nul = text.indexOf('\0');
+  if (nul >= 0) {
+    // Names holding it are sanitised (U+FFFD) like any control character; say where it was.
+    diagnostics.push(diag(file, lineAt(text, nul), 'warning', 'nul-bytes', 'NUL byte in the text (first on this line); read as U+FFFD'));
+  }
+
   const st: State = {
     file,
     diagnostics,
@@ -192,18 +202,26 @@ export function parseInput(text: string, file: string, metadata: HostMetadata = 
       // lspci's stderr spliced into a stdout line as the terminal showed it: `Capabilpcilib: sysfs_read_vpd:
       // read failed: No such device` then `ities: [50] MSI...` on the next line. Take the message out
       // and rejoin the line (the corpus manifest counts what lspci printed).
+      // The kept pieces are joined once at the end and each search starts in the new piece:
+      // rescanning the joined line per message was quadratic in a line followed by many messages.
       let p = s.indexOf('pcilib: ');
-      while (p >= 0) {
-        diagnostics.push(
-          diag(file, i + 1, 'info', 'stderr-spliced', `lspci stderr message taken out of the output: ${clean(s.slice(p)).slice(0, 120)}`),
-        );
-        let next = '';
-        if (i + 1 < lines.length) {
-          next = lines[++i]!;
-          if (hasCr && next.charCodeAt(next.length - 1) === 13) next = next.slice(0, -1);
+      if (p >= 0) {
+        const kept: string[] = [];
+        while (p >= 0) {
+          diagnostics.push(
+            diag(file, i + 1, 'info', 'stderr-spliced', `lspci stderr message taken out of the output: ${clean(s.slice(p, p + 120))}`),
+          );
+          kept.push(s.slice(0, p));
+          let next = '';
+          if (i + 1 < lines.length) {
+            next = lines[++i]!;
+            if (hasCr && next.charCodeAt(next.length - 1) === 13) next = next.slice(0, -1);
+          }
+          s = next;
+          p = s.indexOf('pcilib: ');
         }
-        s = s.slice(0, p) + next;
-        p = s.indexOf('pcilib: ');
+        kept.push(s);
+        s = kept.join('');
       }
     }
 

@@ -2,6 +2,7 @@
 // order, `-` for stdin), hosts out as they are parsed. At most `concurrency` files are read
 // or held at once, so memory does not grow with the number of files.
 
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import pLimit from 'p-limit';
@@ -44,10 +45,12 @@ export const SKIP_REASONS: Record<string, string> = {
   unreadable: 'unreadable',
 };
 
-type Entry =
+/** One input as the walk finds it: a file to read, stdin, or an input already known to be skipped. */
+export type CorpusEntry =
   | { kind: 'file'; path: string }
   | { kind: 'stdin' }
   | { kind: 'skip'; item: CorpusItem };
+type Entry = CorpusEntry;
 
 /** Not inputs: the manifest (read as metadata) and READMEs that sit beside the dumps. */
 export function isCorpusInputName(name: string): boolean {
@@ -123,6 +126,64 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * The inputs under `paths`, lazily, in the order `readCorpus` reads them (directories sorted,
+ * manifests and READMEs left out, missing paths as skipped entries). Holds one directory
+ * listing at a time, so callers that read the files elsewhere (worker threads) stay bounded.
+ */
+export function listCorpus(paths: string[]): AsyncIterable<CorpusEntry> {
+  return { [Symbol.asyncIterator]: () => walk(paths) };
+}
+
+/** What the manifest beside a file says about it, and the manifest's own diagnostics the first time its directory is seen. */
+export interface FileMetadata {
+  metadata: HostMetadata;
+  /** A bad manifest's diagnostics, given with the first input of its directory only. */
+  extra: Diagnostic[];
+}
+
+/** One manifest read per directory, shared by every file in it. */
+export function manifestLookup(): (path: string) => Promise<FileMetadata> {
+  const manifests = new Map<string, Promise<Manifest | null>>();
+  return async (path) => {
+    const dir = dirname(path);
+    let manifestPromise = manifests.get(dir);
+    const first = manifestPromise === undefined;
+    if (!manifestPromise) {
+      manifestPromise = loadManifest(dir);
+      manifests.set(dir, manifestPromise);
+    }
+    const manifest = await manifestPromise;
+    const extra = first && manifest ? manifest.diagnostics : [];
+    return { metadata: { ...(manifest?.byFile.get(basename(path)) ?? {}) }, extra };
+  };
+}
+
+/**
+ * Read and parse one file synchronously: for worker threads, where a blocking read is the
+ * cheapest one and blocks nobody. Same items and skip reasons as `readCorpus` gives the file.
+ */
+export function readCorpusFileSync(path: string, meta: FileMetadata): { items: CorpusItem[]; bytes: number } {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const item = code === 'ENOENT' ? skipped(path, 'missing', 'no such file or directory') : skipped(path, 'unreadable', `cannot read: ${code ?? 'error'}`);
+    return { items: [item], bytes: 0 };
+  }
+  try {
+    return { items: corpusItems(buf.toString('utf8'), path, meta.metadata, meta.extra), bytes: buf.length };
+  } catch (err) {
+    return { items: [skipped(path, 'unreadable', `cannot read: ${clean(String(err))}`)], bytes: buf.length };
+  }
+}
+
+/** Parse one input's text into hosts, or one skipped item saying why there are none. Pure. */
+export function corpusItems(text: string, file: string, metadata: HostMetadata, extra: Diagnostic[]): CorpusItem[] {
+  return itemsFrom(text, file, metadata, extra);
+}
+
 function itemsFrom(text: string, file: string, metadata: HostMetadata, extra: Diagnostic[]): CorpusItem[] {
   const r = parseInput(text, file, metadata);
   if (r.hosts.length === 0) {
@@ -139,7 +200,7 @@ function itemsFrom(text: string, file: string, metadata: HostMetadata, extra: Di
 export function readCorpus(paths: string[], options: ReadCorpusOptions = {}): AsyncIterable<CorpusItem> {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 8));
   const limit = pLimit(concurrency);
-  const manifests = new Map<string, Promise<Manifest | null>>();
+  const metadataOf = manifestLookup();
   const progress: CorpusProgress = { files: 0, hosts: 0, skipped: 0, bytes: 0 };
 
   async function readOne(path: string): Promise<CorpusItem[]> {
@@ -151,18 +212,9 @@ export function readCorpus(paths: string[], options: ReadCorpusOptions = {}): As
       return [code === 'ENOENT' ? skipped(path, 'missing', 'no such file or directory') : skipped(path, 'unreadable', `cannot read: ${code ?? 'error'}`)];
     }
     progress.bytes += buf.length;
-    const dir = dirname(path);
-    let manifestPromise = manifests.get(dir);
-    const first = manifestPromise === undefined;
-    if (!manifestPromise) {
-      manifestPromise = loadManifest(dir);
-      manifests.set(dir, manifestPromise);
-    }
-    const manifest = await manifestPromise;
     // A bad manifest is reported once, with the first input of its directory.
-    const extra = first && manifest ? manifest.diagnostics : [];
-    const metadata = manifest?.byFile.get(basename(path)) ?? {};
-    return itemsFrom(buf.toString('utf8'), path, { ...metadata }, extra);
+    const { metadata, extra } = await metadataOf(path);
+    return itemsFrom(buf.toString('utf8'), path, metadata, extra);
   }
 
   async function run(entry: Entry): Promise<CorpusItem[]> {

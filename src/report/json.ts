@@ -5,6 +5,7 @@ import type { Analysis } from '../policy/analysis.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Series } from '../series/model.js';
 import { changeRecord } from './records.js';
+import { terminalSafeJson } from '../diagnostics/sanitize.js';
 
 export function subjectsOf(series: Series): Map<number, string> {
   return new Map(series.patches.filter((p) => !p.cover).map((p) => [p.index, p.subject]));
@@ -40,5 +41,5 @@ export function analysisJson(a: Analysis, extra: { declaredTable: string; diagno
 }
 
 export function renderJson(a: Analysis, extra: { declaredTable: string; diagnostics: Diagnostic[] }): string {
-  return JSON.stringify(analysisJson(a, extra), null, 2) + '\n';
+  return terminalSafeJson(JSON.stringify(analysisJson(a, extra), null, 2)) + '\n';
 }

@@ -3,7 +3,7 @@
 // symlink and never overwrites one of the run's own inputs.
 
 import { lstat, open, rename, unlink, realpath } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CliError } from '../cli/context.js';
 
@@ -19,15 +19,20 @@ export async function checkOutPath(out: string, inputs: readonly string[] = []):
       throw new CliError(`--out ${out}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
   }
+  const targetReal = await realpath(target).catch(() => null);
   for (const input of inputs) {
     if (input === '-') continue;
     let same = resolve(input) === target;
+    let inside = false;
     try {
-      same ||= (await realpath(input)) === (await realpath(target).catch(() => target));
+      const inputReal = await realpath(input);
+      same ||= inputReal === (targetReal ?? target);
+      // An existing file under an input directory is one of the run's inputs too.
+      if (targetReal !== null && (await lstat(inputReal)).isDirectory()) inside = targetReal.startsWith(inputReal + sep);
     } catch {
       /* input vanished or target absent: compare resolved paths only */
     }
-    if (same) throw new CliError(`--out ${out}: is one of the inputs; refusing to overwrite it`);
+    if (same || inside) throw new CliError(`--out ${out}: is one of the inputs; refusing to overwrite it`);
   }
   return target;
 }

@@ -66,6 +66,11 @@ export function neutraliseCell(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
+/** The same for a row of cells; numbers pass unchanged. */
+export function neutraliseRow<T extends string | number | null | undefined>(row: readonly T[]): T[] {
+  return row.map((v) => (typeof v === 'string' ? (neutraliseCell(v) as T) : v));
+}
+
 export function neutraliseRecord<T extends Record<string, string>>(r: T): T {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(r)) out[k] = neutraliseCell(v);

@@ -197,8 +197,9 @@ function decodeMultipart(
       file,
       diagnostics,
     );
-    out.lines.push(...decoded.lines);
-    out.lineNos.push(...decoded.lineNos);
+    // A loop, not push(...): spreading a part of a few hundred thousand lines overflows the stack.
+    for (const l of decoded.lines) out.lines.push(l);
+    for (const n of decoded.lineNos) out.lineNos.push(n);
   };
   for (let i = 0; i < raw.length; i++) {
     const line = (raw[i] ?? '').trimEnd();
@@ -240,7 +241,7 @@ function decodeQuotedPrintable(raw: string[], lineNos: number[], charset: string
       }
     }
     if (!soft || i === raw.length - 1) {
-      out.lines.push(...bytesToString(Uint8Array.from(bytes), charset).split(/\r?\n/));
+      for (const l of bytesToString(Uint8Array.from(bytes), charset).split(/\r?\n/)) out.lines.push(l);
       // An encoded =0A inside a line yields several lines from one input line.
       while (out.lineNos.length < out.lines.length) out.lineNos.push(startNo);
       bytes = [];

@@ -41,6 +41,8 @@ interface Candidate {
   input: string;
   /** Revision whose tree holds the patched files, when a tree is known. */
   rev: string | null;
+  /** 1-based line where the message starts in `input`, so skipping it can point there. */
+  line: number;
 }
 
 export async function readSeries(input: SeriesInput): Promise<Series> {
@@ -78,7 +80,7 @@ export async function readSeries(input: SeriesInput): Promise<Series> {
       const sha = message.envelope ?? '';
       const name = `git:${sha.slice(0, 12)}`;
       const parsed = parsePatchMessage(message, name, message.startLine - 1);
-      candidates.push({ parsed, source: `git:${sha}`, input: name, rev: parsed.commit });
+      candidates.push({ parsed, source: `git:${sha}`, input: name, rev: parsed.commit, line: 1 });
     }
     title = `${sanitize(range)} in ${sanitize(repo)}`;
   }
@@ -109,7 +111,7 @@ export async function readSeries(input: SeriesInput): Promise<Series> {
           if (!known.has(sha)) known.set(sha, commitExists(tree, sha));
           if (await known.get(sha)) rev = sha;
         }
-        candidates.push({ parsed, source, input: file, rev });
+        candidates.push({ parsed, source, input: file, rev, line: message.startLine });
       }
     }
   }
@@ -126,14 +128,14 @@ export async function readSeries(input: SeriesInput): Promise<Series> {
   let index = 0;
   for (const c of ordered) {
     const p = c.parsed;
-    diagnostics.push(...p.diagnostics);
+    for (const d of p.diagnostics) diagnostics.push(d);
     const patchIndex = p.cover ? 0 : ++index;
     const changes: FlagChange[] = [];
     const ruleChanges: RuleChange[] = [];
     for (const file of p.files) {
       const found = findInFile(patchIndex, file, c.input);
-      diagnostics.push(...found.diagnostics);
-      ruleChanges.push(...found.ruleChanges);
+      for (const d of found.diagnostics) diagnostics.push(d);
+      for (const r of found.ruleChanges) ruleChanges.push(r);
       for (const d of found.declarations) {
         const rev = c.rev === null ? null : d.side === 'new' ? c.rev : `${c.rev}^`;
         const r = await resolveDriver(d, { table, ...(readTree ? { readFile: readTree } : {}), rev });
@@ -182,7 +184,7 @@ export async function readSeries(input: SeriesInput): Promise<Series> {
 async function loadTable(diagnostics: Diagnostic[]): Promise<DriverTableRow[]> {
   try {
     const t = await loadDriverTable();
-    diagnostics.push(...t.diagnostics);
+    for (const d of t.diagnostics) diagnostics.push(d);
     return t.rows;
   } catch (err) {
     diagnostics.push(diag('baselines/kernel/driver-structs.csv', null, 'warning', 'no-driver-table', `driver table not read: ${sanitize((err as Error).message)}`));
@@ -220,12 +222,12 @@ function orderPatches(candidates: Candidate[], diagnostics: Diagnostic[]): Candi
   for (const c of candidates) {
     const p = c.parsed;
     if (p.reply) {
-      diagnostics.push(diag(c.input, null, 'info', 'not-a-patch', `reply skipped: ${p.subject}`));
+      diagnostics.push(diag(c.input, c.line, 'info', 'not-a-patch', `reply skipped: ${p.subject}`));
       continue;
     }
     if (p.cover) {
       if (coverSeen) {
-        diagnostics.push(diag(c.input, null, 'warning', 'extra-cover-letter', `second cover letter skipped: ${p.subject}`));
+        diagnostics.push(diag(c.input, c.line, 'warning', 'extra-cover-letter', `second cover letter skipped: ${p.subject}`));
         continue;
       }
       coverSeen = true;
@@ -234,10 +236,10 @@ function orderPatches(candidates: Candidate[], diagnostics: Diagnostic[]): Candi
     }
     if (!p.hasDiff) {
       if (p.number === null && !c.source.startsWith('git:')) {
-        diagnostics.push(diag(c.input, null, 'info', 'not-a-patch', `no diff and no [PATCH] subject; skipped: ${p.subject || '(no subject)'}`));
+        diagnostics.push(diag(c.input, c.line, 'info', 'not-a-patch', `no diff and no [PATCH] subject; skipped: ${p.subject || '(no subject)'}`));
         continue;
       }
-      diagnostics.push(diag(c.input, null, 'info', 'no-diff', `patch has no diff: ${p.subject}`));
+      diagnostics.push(diag(c.input, c.line, 'info', 'no-diff', `patch has no diff: ${p.subject}`));
     }
     kept.push(c);
   }
@@ -249,7 +251,7 @@ function orderPatches(candidates: Candidate[], diagnostics: Diagnostic[]): Candi
       const prev = patches[k - 1];
       const cur = patches[k];
       if (prev && cur && prev.parsed.number === cur.parsed.number) {
-        diagnostics.push(diag(cur.input, null, 'warning', 'duplicate-patch-number', `two patches numbered ${cur.parsed.number}; kept in input order`));
+        diagnostics.push(diag(cur.input, cur.line, 'warning', 'duplicate-patch-number', `two patches numbered ${cur.parsed.number}; kept in input order`));
       }
     }
   }

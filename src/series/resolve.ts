@@ -5,7 +5,7 @@
 
 import { posix } from 'node:path';
 import type { NameResolution } from './model.js';
-import { codeOf, definesIn, enclosingStruct, nameInBlock, type FoundDeclaration } from './declarations.js';
+import { codeOf, definesIn, enclosingStruct, matchStructOpener, nameInBlock, type FoundDeclaration } from './declarations.js';
 
 /** Reads a file of the kernel tree at a revision; null when it does not exist there. */
 export type ReadTreeFile = (path: string, rev: string) => Promise<string | null>;
@@ -98,9 +98,10 @@ export function structInSource(
   let structType: string | null = null;
   let name = struct;
   if (struct !== null) {
-    const re = new RegExp(`\\bstruct\\s+(\\w+)\\s+(?:__\\w+\\s+)*${struct}\\s*(?:__\\w+\\s*)*=\\s*\\{`);
-    opener = lines.findIndex((l) => re.test(codeOf(l)));
-    if (opener >= 0) structType = re.exec(codeOf(lines[opener] ?? ''))?.[1] ?? null;
+    // matchStructOpener, not a regex built from the name: that one backtracked exponentially
+    // on a hostile tree line like `struct t v__a__a__a...`.
+    opener = lines.findIndex((l) => l.includes(struct) && matchStructOpener(codeOf(l))?.name === struct);
+    if (opener >= 0) structType = matchStructOpener(codeOf(lines[opener] ?? ''))?.type ?? null;
   } else if (line !== null && line >= 1) {
     const enc = enclosingStruct(lines, line - 1);
     opener = enc.openerIndex;

@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Registrar } from '../main.js';
 import { CliError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, type CliContext } from '../context.js';
 import { runAnalysis, type AnalyzeOptions, type AnalyzeResult } from '../pipeline.js';
+import { defaultWorkers } from '../analyze-pool.js';
 import type { Scope } from '../../policy/model.js';
 import { SCOPES } from '../../policy/model.js';
 import { parseAcsOverride } from '../../topology/override.js';
@@ -24,7 +25,8 @@ import {
   regressionEntries,
   renderBaseline,
 } from '../../report/gate.js';
-import { startTui, type TuiHandle } from '../../report/tui/index.js';
+// The TUI (ink, react) loads only when it is used: loading it costs ~0.5 s and ~35 MB on every run.
+import type { TuiHandle } from '../../report/tui/index.js';
 import { liveHosts } from '../live.js';
 import type { Series } from '../../series/model.js';
 
@@ -39,6 +41,7 @@ interface CommonOpts {
   declared?: string;
   acsOverride?: string;
   concurrency: string;
+  workers?: string;
   verbose?: boolean;
 }
 
@@ -52,6 +55,7 @@ function addInputOptions(cmd: Command): Command {
     .option('--declared <file>', 'declared-driver table (CSV with a driver column) for drivers the series does not touch', undefined)
     .option('--acs-override <spec>', 'simulate pcie_acs_override=downstream,multifunction,id:vvvv:dddd when deriving groups')
     .option('--concurrency <n>', 'files read at once', '8')
+    .option('--workers <n>', 'worker threads that parse and judge the corpus (default: one per CPU; 0 = in this process)')
     .option('--verbose', 'also print info diagnostics');
 }
 
@@ -64,6 +68,10 @@ function toAnalyzeOptions(o: CommonOpts): AnalyzeOptions {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
     throw new CliError(`--concurrency: expected a whole number from 1 to 256, got "${o.concurrency}"`);
   }
+  const workers = o.workers === undefined ? defaultWorkers() : Number(o.workers);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
+    throw new CliError(`--workers: expected a whole number from 0 to 64, got "${o.workers}"`);
+  }
   return {
     series: o.series,
     git: o.git,
@@ -73,6 +81,7 @@ function toAnalyzeOptions(o: CommonOpts): AnalyzeOptions {
     declared: o.declared,
     acsOverride: o.acsOverride !== undefined ? parseAcsOverride(o.acsOverride) : undefined,
     concurrency,
+    workers,
   };
 }
 
@@ -142,13 +151,14 @@ export const registerAnalyze: Registrar = (program, ctx, setExit) => {
     if (o.out !== undefined) await checkOutPath(o.out, inputsOf(o));
     const printDiag = diagnosticPrinter(ctx, o.verbose === true);
     let tui: TuiHandle | null = null;
+    const startTui = format === 'tui' ? (await import('../../report/tui/index.js')).startTui : null;
     const started = Date.now();
     const resolved = await withLiveHosts(options, ctx);
     let result: AnalyzeResult;
     try {
       result = await runAnalysis(resolved, {
         onSeries: (series: Series) => {
-          if (format === 'tui') {
+          if (startTui) {
             tui = startTui({
               series,
               stdout: ctx.stdout as NodeJS.WriteStream,

@@ -7,7 +7,8 @@ import { stringify } from 'csv-stringify/sync';
 import type { Registrar } from '../main.js';
 import { CliError, EXIT_ERROR, EXIT_OK, type CliContext } from '../context.js';
 import { formatDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
-import { sanitize } from '../../diagnostics/sanitize.js';
+import { sanitize, terminalSafeJson } from '../../diagnostics/sanitize.js';
+import { neutraliseRow } from '../../report/records.js';
 import { readCorpus } from '../../corpus/read.js';
 import { hostStats, StatsTotals, type CorpusTotals, type HostStats } from '../../corpus/stats.js';
 
@@ -76,22 +77,23 @@ function jsonWriter(out: NodeJS.WritableStream): Writer {
   out.write('{\n  "hosts": [');
   return {
     host(s) {
-      out.write(`${first ? '\n' : ',\n'}    ${JSON.stringify(s)}`);
+      out.write(`${first ? '\n' : ',\n'}    ${terminalSafeJson(JSON.stringify(s))}`);
       first = false;
     },
     skipped(file, reason) {
       skipped.push({ file: sanitize(file), reason });
     },
     end(t) {
-      out.write(`${first ? '' : '\n  '}],\n  "skipped": ${JSON.stringify(skipped)},\n  "totals": ${JSON.stringify(t)}\n}\n`);
+      out.write(`${first ? '' : '\n  '}],\n  "skipped": ${terminalSafeJson(JSON.stringify(skipped))},\n  "totals": ${terminalSafeJson(JSON.stringify(t))}\n}\n`);
     },
   };
 }
 
 function csvWriter(out: NodeJS.WritableStream): Writer {
   out.write(stringify([[...CSV_COLUMNS]]));
+  // Cells from the input are sanitised, and neutralised for spreadsheets (records.ts neutraliseCell).
   const row = (r: (string | number)[]): void => {
-    out.write(stringify([r]));
+    out.write(stringify([neutraliseRow(r.map((v) => (typeof v === 'string' ? sanitize(v) : v)))]));
   };
   return {
     host(s) {

@@ -6,7 +6,8 @@ import { stringify } from 'csv-stringify/sync';
 import type { Registrar } from '../main.js';
 import { CliError, EXIT_OK } from '../context.js';
 import { formatDiagnostic } from '../../diagnostics/diagnostic.js';
-import { sanitize } from '../../diagnostics/sanitize.js';
+import { sanitize, terminalSafeJson } from '../../diagnostics/sanitize.js';
+import { neutraliseRow } from '../../report/records.js';
 import { readSeries, type SeriesInput } from '../../series/read.js';
 import type { Series } from '../../series/model.js';
 
@@ -41,7 +42,7 @@ export const registerFlags: Registrar = (program, ctx, setExit) => {
       }
       const series = await readSeries(input);
       for (const d of series.diagnostics) ctx.stderr.write(`${sanitize(formatDiagnostic(d))}\n`);
-      if (opts.format === 'json') ctx.stdout.write(`${JSON.stringify(toJson(series), null, 2)}\n`);
+      if (opts.format === 'json') ctx.stdout.write(`${terminalSafeJson(JSON.stringify(toJson(series), null, 2))}\n`);
       else if (opts.format === 'csv') ctx.stdout.write(toCsv(series));
       else ctx.stdout.write(toText(series));
       setExit(EXIT_OK);
@@ -81,12 +82,15 @@ export function toCsv(series: Series): string {
       rows.push([p.index, p.subject, r.file, r.line, '', r.driver ?? '', flag, r.kind, '', 'rule']);
     }
   }
-  return stringify(rows, { header: true, columns: CSV_COLUMNS });
+  // Sanitised again and neutralised for spreadsheets (records.ts neutraliseCell).
+  const safe = rows.map((r) => neutraliseRow(r.map((v) => (typeof v === 'string' ? sanitize(v) : v))));
+  return stringify(safe, { header: true, columns: CSV_COLUMNS });
 }
 
 function table(rows: string[][]): string {
   rows = rows.map((r) => r.map((cell) => sanitize(cell)));
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  // reduce, not Math.max(...): a series with a few hundred thousand changes overflows the stack.
+  const widths = rows[0]?.map((_, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? '').length), 0)) ?? [];
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
 }
 

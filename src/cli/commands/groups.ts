@@ -10,7 +10,8 @@ import { CliError, EXIT_FINDINGS, EXIT_OK, type CliContext } from '../context.js
 import { readCorpus } from '../../corpus/read.js';
 import type { Host } from '../../corpus/model.js';
 import { formatDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
-import { sanitize } from '../../diagnostics/sanitize.js';
+import { sanitize, terminalSafeJson } from '../../diagnostics/sanitize.js';
+import { neutraliseRow } from '../../report/records.js';
 import { loadQuirkTables, type QuirkTables } from '../../topology/quirks.js';
 import { parseAcsOverride, type AcsOverride } from '../../topology/override.js';
 import { groupsForHost } from '../../topology/groups.js';
@@ -124,7 +125,7 @@ function renderJson(entries: HostEntry[], summary: GroupsSummary | null): string
         }
       : { ...base, groups: e.groups.groups.map(groupJson) };
   });
-  return JSON.stringify(summary ? { hosts, summary } : { hosts }, null, 2) + '\n';
+  return terminalSafeJson(JSON.stringify(summary ? { hosts, summary } : { hosts }, null, 2)) + '\n';
 }
 
 function renderCsv(entries: HostEntry[], validate: boolean): string {
@@ -139,7 +140,7 @@ function renderCsv(entries: HostEntry[], validate: boolean): string {
         .join(' | ');
       return [sanitize(e.file), sanitize(e.host), v.result, v.dumpGroupCount, v.derivedGroupCount, diffs, sanitize(v.reason ?? '')];
     });
-    return stringify(rows, {
+    return stringify(rows.map(neutraliseRow), {
       header: true,
       columns: ['file', 'host', 'result', 'dump_groups', 'derived_groups', 'differences', 'reason'],
     });
@@ -153,7 +154,8 @@ function renderCsv(entries: HostEntry[], validate: boolean): string {
       }
     }
   }
-  return stringify(rows, {
+  // Cells neutralised for spreadsheets (records.ts neutraliseCell).
+  return stringify(rows.map((r) => neutraliseRow(r as Array<string | number>)), {
     header: true,
     columns: ['file', 'host', 'group_source', 'confidence', 'group', 'device', 'placement', 'reason'],
   });

@@ -1,7 +1,6 @@
 // `vfio-impact snapshot [--out FILE]`: this machine's PCI devices and IOMMU groups as one corpus
 // file (sysfs, plus `lspci -vvvnnk -D` when installed) that `corpus` and `analyze` read back.
 
-import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { Option } from 'commander';
 import type { Registrar } from '../main.js';
@@ -9,6 +8,7 @@ import { CliError, EXIT_OK } from '../context.js';
 import { sanitize } from '../../diagnostics/sanitize.js';
 import { writeSnapshot } from '../../corpus/snapshot.js';
 import { parseInput } from '../../corpus/parse.js';
+import { checkOutPath, writeAtomic } from '../../report/output.js';
 
 export const registerSnapshot: Registrar = (program, ctx, setExit) => {
   program
@@ -26,9 +26,12 @@ export const registerSnapshot: Registrar = (program, ctx, setExit) => {
       const groups = new Set(host?.devices.map((d) => d.iommuGroup).filter((g) => g !== null));
       if (opts.out !== undefined) {
         const path = isAbsolute(opts.out) ? opts.out : join(ctx.cwd, opts.out);
+        // Same rules as analyze --out: no writing through a symlink, temp file then rename.
+        const target = await checkOutPath(path);
         try {
-          await writeFile(path, text);
+          await writeAtomic(target, text);
         } catch (err) {
+          if (err instanceof CliError) throw err;
           throw new CliError(`cannot write ${opts.out}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
         }
       } else {
