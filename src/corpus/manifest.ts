@@ -15,28 +15,42 @@ export interface Manifest {
 
 export const MANIFEST_NAME = 'manifest.csv';
 
-/** Parse manifest text; rows without a `file` column value are reported and left out. */
+/**
+ * Parse manifest text; a row csv-parse cannot read (a stray quote) or without a `file` value is
+ * reported at its line and left out, and the other rows are still read.
+ */
 export function parseManifest(text: string, path: string): Manifest {
   const byFile = new Map<string, HostMetadata>();
   const diagnostics: Diagnostic[] = [];
-  let records: Record<string, string>[];
+  let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
   try {
-    records = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true, bom: true });
+    records = parse(text, {
+      columns: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      bom: true,
+      info: true,
+      skip_records_with_error: true,
+      on_skip: (err) => {
+        diagnostics.push(diag(path, typeof err?.lines === 'number' ? err.lines : null, 'warning', 'bad-manifest', `manifest row not read: ${clean(err?.message ?? 'unreadable')}`));
+        return undefined;
+      },
+    });
   } catch (err) {
     const e = err as { lines?: number; message: string };
-    diagnostics.push(diag(path, e.lines ?? null, 'warning', 'bad-manifest', `manifest not read: ${clean(e.message)}`));
+    diagnostics.push(diag(path, e.lines ?? 1, 'warning', 'bad-manifest', `manifest not read: ${clean(e.message)}`));
     return { byFile, diagnostics };
   }
-  records.forEach((row, i) => {
+  for (const { record: row, info } of records) {
     const file = row['file'];
     if (!file) {
-      diagnostics.push(diag(path, i + 2, 'warning', 'bad-manifest', 'manifest row has no `file` value; ignored'));
-      return;
+      diagnostics.push(diag(path, info.lines, 'warning', 'bad-manifest', 'manifest row has no `file` value; ignored'));
+      continue;
     }
     const meta: HostMetadata = {};
     for (const [k, v] of Object.entries(row)) if (typeof v === 'string') meta[k] = clean(v);
     byFile.set(file, meta);
-  });
+  }
   return { byFile, diagnostics };
 }
 

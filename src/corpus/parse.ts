@@ -341,7 +341,8 @@ export function parseInput(text: string, file: string, metadata: HostMetadata = 
   );
   const kernel = st.kernel ?? metadata['kernel'] ?? (st.cmdline ? kernelFromCmdline(st.cmdline) : null);
   const host: Host = {
-    id: metadata['id'] || hostIdFromFile(file),
+    // A file name can hold escape sequences too.
+    id: metadata['id'] || clean(hostIdFromFile(file)),
     file,
     metadata,
     kernel: kernel ?? null,

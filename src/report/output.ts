@@ -40,17 +40,19 @@ export async function checkOutPath(out: string, inputs: readonly string[] = []):
 export async function writeAtomic(path: string, content: string): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  // 'wx': fail rather than follow a planted symlink at the temp name.
-  const fh = await open(tmp, 'wx', 0o644);
   try {
-    await fh.writeFile(content, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    // 'wx': fail rather than follow a planted symlink at the temp name.
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(content, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    // rename() replaces the directory entry, never writes through a link planted there since the check.
     await rename(tmp, path);
   } catch (err) {
+    // A failed write (disk full, rename refused) leaves the old file as it was and no temp file behind.
     await unlink(tmp).catch(() => undefined);
     throw new CliError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }

@@ -159,33 +159,40 @@ export function stripComments(s: string): string {
 }
 
 /**
- * `s.replace(/"(?:[^"\\]|\\.)*"/g, '""')` in one pass. Once a literal is left unclosed, every
- * later quote was one of its escapes and scans the same characters, so none closes either.
+ * Where the literal opened by the quote at `i` ends: the index of its closing quote, or -1 with
+ * `stop` where the scan gave up (the end of the text, or a backslash before a line terminator,
+ * which `\\.` does not match). Every quote between `i` and `stop` was escaped inside this
+ * literal, so a literal opened there scans the same characters and gives up at `stop` too.
  */
+function literalEnd(s: string, i: number): { close: number; stop: number } {
+  let j = i + 1;
+  while (j < s.length) {
+    const c = s.charCodeAt(j);
+    if (c === 34 /* " */) return { close: j, stop: j };
+    if (c === 92 /* \ */) {
+      if (j + 1 >= s.length || isTerminator(s.charCodeAt(j + 1))) return { close: -1, stop: j };
+      j += 2;
+      continue;
+    }
+    j++;
+  }
+  return { close: -1, stop: j };
+}
+
+/** `s.replace(/"(?:[^"\\]|\\.)*"/g, '""')` in one pass (see literalEnd). */
 function emptyStrings(s: string): string {
   let i = s.indexOf('"');
   if (i < 0) return s;
   let out = '';
   let from = 0;
   while (i >= 0) {
-    let j = i + 1;
-    let closed = false;
-    while (j < s.length) {
-      const c = s.charCodeAt(j);
-      if (c === 34 /* " */) {
-        closed = true;
-        break;
-      }
-      if (c === 92 /* \ */) {
-        if (j + 1 >= s.length || isTerminator(s.charCodeAt(j + 1))) break;
-        j += 2;
-        continue;
-      }
-      j++;
+    const { close, stop } = literalEnd(s, i);
+    if (close < 0) {
+      i = s.indexOf('"', stop + 1);
+      continue;
     }
-    if (!closed) break;
     out += s.slice(from, i) + '""';
-    from = j + 1;
+    from = close + 1;
     i = s.indexOf('"', from);
   }
   return out + s.slice(from);
@@ -235,14 +242,15 @@ export class EnclosingIndex {
   /** `}` with no `{` before them, seen before each line (the walk up would end with depth > 0). */
   private readonly extra: number[] = [];
 
-  constructor(lines: readonly string[], limit: number = lines.length) {
+  /** `codes`: codeOf of each line when the caller has them already. */
+  constructor(lines: readonly string[], limit: number = lines.length, codes?: readonly string[]) {
     this.codes = [];
     let top: OpenBrace | null = null;
     let extra = 0;
     for (let k = 0; k < limit; k++) {
       this.tops.push(top);
       this.extra.push(extra);
-      const code = codeOf(lines[k] ?? '');
+      const code = codes?.[k] ?? codeOf(lines[k] ?? '');
       this.codes.push(code);
       for (let c = 0; c < code.length; c++) {
         const ch = code.charCodeAt(c);
@@ -347,6 +355,7 @@ class SideView {
   readonly lines: HunkLine[];
   readonly texts: string[];
   private readonly position = new Map<HunkLine, number>();
+  private codeLines: string[] | null = null;
   private enclosingIndex: EnclosingIndex | null = null;
   private stops: Int32Array | null = null;
   private functions: Array<string | null> | null = null;
@@ -358,15 +367,21 @@ class SideView {
     this.lines = sideLines(hunk, side);
     this.texts = this.lines.map((l) => l.text);
     this.lines.forEach((l, i) => this.position.set(l, i));
-    this.budget = { left: 16 * this.lines.length + 4096 };
+    this.budget = { left: 2 * this.lines.length + 4096 };
   }
 
   indexOf(line: HunkLine): number {
     return this.position.get(line) ?? -1;
   }
 
+  /** codeOf of every line, computed once. */
+  get codes(): string[] {
+    this.codeLines ??= this.texts.map(codeOf);
+    return this.codeLines;
+  }
+
   enclosing(at: number): Enclosing {
-    this.enclosingIndex ??= new EnclosingIndex(this.texts);
+    this.enclosingIndex ??= new EnclosingIndex(this.texts, this.texts.length, this.codes);
     return this.enclosingIndex.at(at);
   }
 
@@ -384,9 +399,10 @@ class SideView {
     if (!this.stops) {
       this.stops = new Int32Array(this.texts.length);
       let last = -1;
+      const codes = this.codes;
       this.texts.forEach((t, k) => {
         this.stops![k] = last;
-        if (ALLOWLIST_OPENER.test(t) || /[{};]/.test(codeOf(t))) last = k;
+        if (ALLOWLIST_OPENER.test(t) || /[{};]/.test(codes[k] ?? '')) last = k;
       });
     }
     return this.stops[at] ?? -1;
@@ -474,29 +490,18 @@ export function findInFile(patchIndex: number, diff: DiffFile, input: string): F
   return out;
 }
 
-/** The contents of the complete `"..."` literals of `s`, in one pass (see emptyStrings). */
+/** The contents of the complete `"..."` literals of `s`, in one pass (see literalEnd). */
 function stringLiterals(s: string): string[] {
   const out: string[] = [];
   let i = s.indexOf('"');
   while (i >= 0) {
-    let j = i + 1;
-    let closed = false;
-    while (j < s.length) {
-      const c = s.charCodeAt(j);
-      if (c === 34) {
-        closed = true;
-        break;
-      }
-      if (c === 92) {
-        if (j + 1 >= s.length || isTerminator(s.charCodeAt(j + 1))) break;
-        j += 2;
-        continue;
-      }
-      j++;
+    const { close, stop } = literalEnd(s, i);
+    if (close < 0) {
+      i = s.indexOf('"', stop + 1);
+      continue;
     }
-    if (!closed) break;
-    out.push(s.slice(i + 1, j));
-    i = s.indexOf('"', j + 1);
+    out.push(s.slice(i + 1, close));
+    i = s.indexOf('"', close + 1);
   }
   return out;
 }
@@ -531,7 +536,7 @@ function ruleEdits(patchIndex: number, file: string, hunk: Hunk, view: SideView,
 
   // Header-type exemption: only inside vfio_dev_driver_allowed(); vfio-pci's own refusal of
   // bridges (vfio_pci_core.c) uses the same comparison and must not count.
-  if (HEADER_EXEMPTION.test(codeOf(text))) {
+  if (HEADER_EXEMPTION.test(view.codes[at] ?? codeOf(text))) {
     const fn = view.functionAbove(at) ?? FUNCTION_LINE.exec(hunk.context)?.[1] ?? null;
     if (fn === 'vfio_dev_driver_allowed') {
       out.push({ patchIndex, file: sanitize(file), kind: added ? 'header-exemption-added' : 'header-exemption-removed', driver: null, line: line.line });

@@ -51,7 +51,8 @@ export interface ParsedPatch {
   diagnostics: Diagnostic[];
 }
 
-const HUNK_HEADER = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$/;
+// The function context may hold any character, a lone CR included (`.` would not match it).
+const HUNK_HEADER = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?([\s\S]*)$/;
 
 /** `[PATCH v8 04/11]`, `[RFC PATCH 2/3]`, `[PATCH]`: the n/m of the bracket group holding PATCH. */
 export function parseSubject(subject: string): { number: number | null; total: number | null; subject: string; reply: boolean } {

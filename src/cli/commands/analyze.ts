@@ -283,7 +283,8 @@ export const registerAnalyze: Registrar = (program, ctx, setExit) => {
       ctx.stdout.write(lines.join('\n') + '\n');
       if (ctx.env['GITHUB_ACTIONS'] === 'true' && cmp.newRegressions.length > 0) ctx.stdout.write(githubAnnotations(cmp) + '\n');
       if (o.junit !== undefined) {
-        const target = await checkOutPath(o.junit, inputsOf(o));
+        // The baseline is an input of the gate too: --junit must not overwrite it.
+        const target = await checkOutPath(o.junit, [...inputsOf(o), o.baseline]);
         await writeAtomic(target, junitReport(cmp));
       }
       setExit(cmp.newRegressions.length > 0 ? EXIT_FINDINGS : EXIT_OK);

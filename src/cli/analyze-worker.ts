@@ -1,0 +1,50 @@
+// Worker thread entry for `analyze --workers N`: reads, parses and judges batches of corpus
+// files and sends back only the per-host summaries, so the main thread holds no host objects
+// and parsing runs on every core.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { readCorpusFileSync, type FileMetadata } from '../corpus/read.js';
+import { buildTimeline } from '../policy/declarations.js';
+import { Judge } from '../policy/judge.js';
+import { judgeItem, type ItemJudge, type JudgedFile, type JudgeSetup } from './judge-file.js';
+
+export interface WorkerFile extends FileMetadata {
+  path: string;
+}
+
+export type WorkerRequest = { id: number; files: WorkerFile[] };
+export type WorkerReply = { id: number; files: JudgedFile[] } | { id: number; error: string };
+
+async function setUp(setup: JudgeSetup): Promise<ItemJudge> {
+  // The timeline holds closures: rebuilt here from the Series, which is plain data.
+  const timeline = buildTimeline(setup.series, setup.tables);
+  const judge = new Judge(setup.tables, timeline, { scopes: setup.scopes });
+  return { quirks: setup.quirks, judge, patches: timeline.patchIndexes.length, acsOverride: setup.acsOverride };
+}
+
+const port = parentPort;
+if (port) {
+  const ready = setUp(workerData as JudgeSetup);
+  // Avoid an unhandled rejection before the first batch arrives; the error is sent with it.
+  ready.catch(() => undefined);
+  port.on('message', (req: WorkerRequest) => {
+    ready.then(
+      (j) => {
+        let reply: WorkerReply;
+        try {
+          reply = {
+            id: req.id,
+            files: req.files.map((f) => {
+              const { items, bytes } = readCorpusFileSync(f.path, f);
+              return { bytes, items: items.map((it) => judgeItem(it, j)) };
+            }),
+          };
+        } catch (err) {
+          reply = { id: req.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+        }
+        port.postMessage(reply);
+      },
+      (err: unknown) => port.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) } satisfies WorkerReply),
+    );
+  });
+}
