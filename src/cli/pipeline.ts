@@ -15,8 +15,9 @@ import { loadPolicyTables } from '../policy/tables.js';
 import { buildTimeline } from '../policy/declarations.js';
 import { Judge } from '../policy/judge.js';
 import { Tally } from '../policy/analysis.js';
+import { FileImpactStore } from '../report/impact-store.js';
 import { CliError } from './context.js';
-import { judgeItem, StringPool, type ItemJudge, type JudgedFile } from './judge-file.js';
+import { judgeItem, type ItemJudge, type JudgedFile } from './judge-file.js';
 import { judgeInWorkers } from './analyze-pool.js';
 
 export interface SeriesInput {
@@ -44,6 +45,8 @@ export interface AnalyzeOptions extends SeriesInput {
 }
 
 export interface AnalyzeHooks {
+  /** Stop reading the corpus (the user quit the terminal report). */
+  signal?: AbortSignal;
   onSeries?(series: Series): void;
   onProgress?(p: CorpusProgress): void;
   /** Every diagnostic as it is raised (series, skipped inputs, hosts). */
@@ -86,7 +89,9 @@ export async function runAnalysis(options: AnalyzeOptions, hooks: AnalyzeHooks =
 
   const timeline = buildTimeline(series, tables);
   const judge = new Judge(tables, timeline, { scopes: options.scopes });
-  const tally = new Tally(series, timeline);
+  // Affected hosts past this many go to a temporary file (memory flat with corpus size).
+  const inMemory = Number(process.env['VFIO_IMPACT_HOSTS_IN_MEMORY'] ?? 64);
+  const tally = new Tally(series, timeline, new FileImpactStore(Number.isInteger(inMemory) && inMemory >= 0 ? inMemory : 64));
   const judgeOne = (host: Host) => {
     host.diagnostics.forEach(note);
     const groups = groupsForHost(host, quirks, { acsOverride: options.acsOverride });
@@ -98,7 +103,6 @@ export async function runAnalysis(options: AnalyzeOptions, hooks: AnalyzeHooks =
   } else if ((options.workers ?? 0) > 0) {
     const local: ItemJudge = { quirks, judge, patches: timeline.patchIndexes.length, acsOverride: options.acsOverride };
     const progress: CorpusProgress = { files: 0, hosts: 0, skipped: 0, bytes: 0 };
-    const strings = new StringPool();
     const files = judgeInWorkers(options.corpus, {
       workers: options.workers ?? 0,
       setup: { series, quirks, tables, scopes: options.scopes, acsOverride: options.acsOverride },
@@ -109,6 +113,7 @@ export async function runAnalysis(options: AnalyzeOptions, hooks: AnalyzeHooks =
       },
     });
     for await (const file of files) {
+      if (hooks.signal?.aborted) break;
       progress.files++;
       progress.bytes += file.bytes;
       for (const item of file.items) {
@@ -118,7 +123,6 @@ export async function runAnalysis(options: AnalyzeOptions, hooks: AnalyzeHooks =
           tally.skip(item.reason);
         } else {
           progress.hosts++;
-          if (item.summary.impact !== null) strings.share(item.summary.impact);
           tally.addSummary(item.summary);
         }
       }
@@ -130,6 +134,7 @@ export async function runAnalysis(options: AnalyzeOptions, hooks: AnalyzeHooks =
       onProgress: hooks.onProgress,
       stdin: options.stdin,
     })) {
+      if (hooks.signal?.aborted) break;
       if (item.kind === 'skipped') {
         item.diagnostics.forEach(note);
         tally.skip(item.reason);

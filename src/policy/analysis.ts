@@ -73,20 +73,60 @@ export interface HostImpact {
   changes: GroupChange[];
 }
 
+/** Affected hosts in report order; may be backed by a file, so iterate rather than index. */
+export interface ImpactList extends Iterable<HostImpact> {
+  readonly length: number;
+}
+
+/**
+ * Where the tally keeps affected hosts. The default keeps them in memory; the CLI passes one that
+ * spills to a temporary file (src/report/impact-store.ts) so memory stays flat with corpus size.
+ */
+export interface ImpactStore {
+  add(h: HostImpact): void;
+  /** Most regressions first, then undetermined, then fixes, then host id. */
+  sorted(): ImpactList;
+}
+
+export function compareImpact(a: HostImpact, b: HostImpact): number {
+  return (
+    b.regressions - a.regressions ||
+    b.undetermined - a.undetermined ||
+    b.fixes - a.fixes ||
+    (a.host < b.host ? -1 : a.host > b.host ? 1 : 0)
+  );
+}
+
+export class MemoryImpactStore implements ImpactStore {
+  private readonly hosts: HostImpact[] = [];
+  add(h: HostImpact): void {
+    this.hosts.push(h);
+  }
+  sorted(): HostImpact[] {
+    return [...this.hosts].sort(compareImpact);
+  }
+}
+
 export interface Analysis {
   series: Series;
   summary: AnalysisSummary;
   /** Affected hosts, most regressions first. */
-  hosts: HostImpact[];
+  hosts: ImpactList;
+}
+
+/** An analysis with every affected host in memory, for the interactive report. */
+export type LoadedAnalysis = Omit<Analysis, 'hosts'> & { hosts: HostImpact[] };
+
+export function loadAnalysis(a: Analysis): LoadedAnalysis {
+  return { ...a, hosts: Array.isArray(a.hosts) ? (a.hosts as HostImpact[]) : Array.from(a.hosts) };
 }
 
 export class Tally {
   private readonly summary: AnalysisSummary;
-  private readonly affected: HostImpact[] = [];
-
   constructor(
     private readonly series: Series,
     timeline: DeclarationTimeline,
+    private readonly affected: ImpactStore = new MemoryImpactStore(),
   ) {
     this.summary = {
       hostsRead: 0,
@@ -149,18 +189,11 @@ export class Tally {
       const bucket = c.change === 'regressed' ? s.regressions : c.change === 'fixed' ? s.fixes : s.undetermined;
       bucket[c.group.scope]++;
     }
-    this.affected.push(h.impact);
+    this.affected.add(h.impact);
   }
 
   result(): Analysis {
-    const hosts = [...this.affected].sort(
-      (a, b) =>
-        b.regressions - a.regressions ||
-        b.undetermined - a.undetermined ||
-        b.fixes - a.fixes ||
-        a.host.localeCompare(b.host),
-    );
-    return { series: this.series, summary: this.summary, hosts };
+    return { series: this.series, summary: this.summary, hosts: this.affected.sorted() };
   }
 
   /** Live figures for progress displays. */
@@ -253,5 +286,7 @@ function transition(a: Verdict, b: Verdict): 'regressions' | 'fixes' | 'undeterm
 
 /** All changes of an analysis in report order. */
 export function allChanges(a: Analysis): GroupChange[] {
-  return a.hosts.flatMap((h) => h.changes);
+  const out: GroupChange[] = [];
+  for (const h of a.hosts) out.push(...h.changes);
+  return out;
 }

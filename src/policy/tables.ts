@@ -41,11 +41,15 @@ export const DEFAULT_DECLARED = 'baselines/kernel/declared-drivers-v6.19.csv';
 /** Parse a driver table (needs a `driver` column; `source` optional). Pure. */
 export function parseDriverTable(text: string, file: string): Map<string, DriverRow> {
   let records: Record<string, string>[];
+  let header: string[] | null = null;
   try {
-    records = parse(text, { columns: true, skip_empty_lines: true, trim: true, bom: true, comment: '#' });
+    records = parse(text, { columns: (h: string[]) => (header = h), skip_empty_lines: true, trim: true, bom: true, comment: '#' });
   } catch (err) {
     throw new CliError(`${file}: not a readable CSV table: ${(err as Error).message}`);
   }
+  if (header === null || !(header as string[]).includes('driver')) throw new CliError(`${file}: no 'driver' column (header line 1)`);
+  // A table with no rows would judge vfio-pci itself as undeclared: refuse it rather than report nonsense.
+  if (records.length === 0) throw new CliError(`${file}: no drivers listed (a header line and at least one row expected)`);
   const rows = new Map<string, DriverRow>();
   records.forEach((r, i) => {
     const driver = r['driver'];

@@ -48,14 +48,24 @@ function entryOf(c: GroupChange): BaselineEntry {
 
 export function parseBaseline(text: string, file: string): BaselineEntry[] {
   let records: Record<string, string>[];
+  let header: string[] | null = null;
   try {
-    records = parse(text, { columns: true, skip_empty_lines: true, bom: true, relax_column_count: false });
+    records = parse(text, {
+      columns: (h: string[]) => (header = h),
+      skip_empty_lines: true,
+      bom: true,
+      relax_column_count: false,
+    });
   } catch (err) {
     throw new CliError(`baseline ${file}: not a readable CSV: ${(err as Error).message}`);
   }
+  // Check the header even when there are no rows: an empty or foreign file is not "no known regressions".
+  if (header === null) throw new CliError(`baseline ${file}: empty (expected the header line ${BASELINE_COLUMNS.join(',')})`);
+  for (const col of ['host', 'devices', 'scope', 'blocking_driver']) {
+    if (!(header as string[]).includes(col)) throw new CliError(`baseline ${file}: missing column '${col}' (header, line 1)`);
+  }
   return records.map((r, i) => {
     for (const col of ['host', 'devices', 'scope', 'blocking_driver']) {
-      if (r[col] === undefined) throw new CliError(`baseline ${file}: missing column '${col}' (header, line 1)`);
       if (r[col] === '') throw new CliError(`baseline ${file}:${i + 2}: empty '${col}'`);
     }
     return {

@@ -1,7 +1,7 @@
 // JSON report: `summary` and `changes` (one per changed host/group/scope, with every blocking
 // device). Each change carries the CSV record's fields verbatim, so CSV and JSON agree.
 
-import type { Analysis } from '../policy/analysis.js';
+import { allChanges, type Analysis } from '../policy/analysis.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Series } from '../series/model.js';
 import { changeRecord } from './records.js';
@@ -28,14 +28,12 @@ export function analysisJson(a: Analysis, extra: { declaredTable: string; diagno
     },
     declaredTable: extra.declaredTable,
     summary: a.summary,
-    changes: a.hosts.flatMap((h) =>
-      h.changes.map((c) => ({
-        ...changeRecord(c, subjects),
-        blocking: c.group.blocking,
-        devicesJudged: c.group.judged,
-        verdicts: { old: c.group.old, withoutSeries: c.group.base, afterPatch: c.group.afterPatch, final: c.group.final },
-      })),
-    ),
+    changes: allChanges(a).map((c) => ({
+      ...changeRecord(c, subjects),
+      blocking: c.group.blocking,
+      devicesJudged: c.group.judged,
+      verdicts: { old: c.group.old, withoutSeries: c.group.base, afterPatch: c.group.afterPatch, final: c.group.final },
+    })),
     diagnostics: extra.diagnostics,
   };
 }

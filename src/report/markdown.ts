@@ -28,15 +28,25 @@ export function renderMarkdown(a: Analysis, scopes: readonly Scope[]): string {
   line('regressed without the series', m.withoutSeries.regressions);
   line('fixed without the series', m.withoutSeries.fixes);
   out.push('');
+  // What the figures cannot account for: say it where the reader looks.
+  const seriesErrors = a.series.diagnostics.filter((d) => d.severity === 'error').length;
+  if (seriesErrors > 0) out.push(`> **Warning:** ${seriesErrors} error(s) reading the series; declarations may be missing.`, '');
+  if (m.unresolvedFlagChanges > 0) {
+    out.push(`> **Warning:** ${m.unresolvedFlagChanges} declaration change(s) could not be tied to a driver and were not applied.`, '');
+  }
+  if (m.ruleChangesNotApplied > 0) {
+    out.push(`> Note: ${m.ruleChangesNotApplied} change(s) to the old rule itself are reported by \`vfio-impact flags\` but not applied.`, '');
+  }
 
   // Regressions grouped by blocking driver and platform.
-  const groups = new Map<string, { driver: string; platform: string; count: number; hosts: Set<string> }>();
+  const groups = new Map<string, { driver: string; platform: string; patch: string; count: number; hosts: Set<string> }>();
   for (const h of a.hosts) {
     for (const c of h.changes) {
       if (c.change !== 'regressed') continue;
       const drivers = [...new Set(c.group.blocking.map((b) => b.driver ?? 'unknown'))].join(', ');
-      const key = `${drivers}\u0000${h.platform}`;
-      const g = groups.get(key) ?? { driver: drivers, platform: h.platform, count: 0, hosts: new Set<string>() };
+      const patch = c.group.patch === null ? 'the rule itself' : `#${c.group.patch}`;
+      const key = `${drivers}\u0000${h.platform}\u0000${patch}`;
+      const g = groups.get(key) ?? { driver: drivers, platform: h.platform, patch, count: 0, hosts: new Set<string>() };
       g.count++;
       // Say where the groups come from (issue 4: a marker in every output).
       g.hosts.add(h.groupSource === 'dump' ? h.host : `${h.host} (${h.groupSource} groups${h.groupConfidence === 'low' ? ', low confidence' : ''})`);
@@ -45,9 +55,9 @@ export function renderMarkdown(a: Analysis, scopes: readonly Scope[]): string {
   }
   if (groups.size > 0) {
     out.push('**Regressions by blocking driver and platform**', '');
-    out.push('| blocking driver | platform | groups | hosts |', '|---|---|---:|---|');
+    out.push('| blocking driver | platform | caused by | groups | hosts |', '|---|---|---|---:|---|');
     for (const g of [...groups.values()].sort((x, y) => y.count - x.count || x.driver.localeCompare(y.driver))) {
-      out.push(`| ${cell(g.driver)} | ${cell(g.platform)} | ${g.count} | ${[...g.hosts].map(cell).join(', ')} |`);
+      out.push(`| ${cell(g.driver)} | ${cell(g.platform)} | ${g.patch} | ${g.count} | ${[...g.hosts].map(cell).join(', ')} |`);
     }
     out.push('');
   } else {

@@ -19,6 +19,13 @@ export async function checkOutPath(out: string, inputs: readonly string[] = []):
       throw new CliError(`--out ${out}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
   }
+  // Check the folder before the run, not after minutes of analysis.
+  const folder = dirname(target);
+  const folderOk = await lstat(folder).then(
+    (st) => st.isDirectory() || st.isSymbolicLink(),
+    () => false,
+  );
+  if (!folderOk) throw new CliError(`${out}: folder ${folder} does not exist`);
   const targetReal = await realpath(target).catch(() => null);
   for (const input of inputs) {
     if (input === '-') continue;

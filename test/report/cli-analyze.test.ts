@@ -62,6 +62,14 @@ describe('analyze exports', () => {
     expect(doc.summary.hostsRead).toBe(records.length > 0 ? doc.summary.hostsRead : -1);
   });
 
+  it('affected hosts spilled to a temporary file give the same report as kept in memory', async () => {
+    const args = ['analyze', '--series', PORTDRV, ...CORPUS, '--format', 'json'];
+    const [spilled, kept] = await Promise.all([runCli(args, { env: { VFIO_IMPACT_HOSTS_IN_MEMORY: '0' } }), runCli(args)]);
+    expect(spilled.code).toBe(0);
+    expect(JSON.parse(spilled.stdout).changes.length).toBeGreaterThan(5);
+    expect(spilled.stdout).toBe(kept.stdout);
+  });
+
   it('JSON summary has per-scope, per-patch and without-series figures', async () => {
     const r = await runCli(['analyze', '--series', PORTDRV, ...CORPUS, '--format', 'json']);
     const s = JSON.parse(r.stdout).summary;
@@ -76,7 +84,7 @@ describe('analyze exports', () => {
     const r = await runCli(['analyze', '--series', PORTDRV, '--corpus', LINUXHW, '--format', 'markdown']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('| **regressed** (old rule → with the series) |');
-    expect(r.stdout).toMatch(/\| yenta_cardbus \| IBM ThinkPad T41 23737JU \| 1 \|/);
+    expect(r.stdout).toMatch(/\| yenta_cardbus \| IBM ThinkPad T41 23737JU \| the rule itself \| 1 \|/);
     expect(r.stdout).toContain('| #2 PCI: portdrv: Suppress kernel DMA ownership auto-claiming |');
   });
 
@@ -104,6 +112,32 @@ describe('analyze exports', () => {
     const self = await runCli(['analyze', '--series', patch, '--corpus', LINUXHW, '--out', patch]);
     expect(self.code).toBe(2);
     expect(await readFile(patch, 'utf8')).toBe(UNDECLARE_PORTDRV);
+  });
+
+  it('--out into a folder that does not exist fails before the run, with a clear message', async () => {
+    const r = await runCli(['analyze', '--series', PORTDRV, '--corpus', LINUXHW, '--out', join(tmp, 'no-such-dir', 'r.txt')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/folder .*no-such-dir does not exist/);
+    expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
+  });
+
+  it('a declared-driver table with no rows, or without a driver column, is refused', async () => {
+    const empty = join(tmp, 'declared-empty.csv');
+    await writeFile(empty, 'driver,source\n');
+    const r = await runCli(['analyze', '--series', PORTDRV, '--corpus', LINUXHW, '--declared', empty]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no drivers listed');
+    const wrong = join(tmp, 'declared-wrong.csv');
+    await writeFile(wrong, 'name\npcieport\n');
+    expect((await runCli(['analyze', '--series', PORTDRV, '--corpus', LINUXHW, '--declared', wrong])).stderr).toContain("no 'driver' column");
+  });
+
+  it('a series path that cannot be read: the report is written, the exit code is 2', async () => {
+    const r = await runCli(['analyze', '--series', PORTDRV, join(tmp, 'missing.patch'), '--corpus', LINUXHW]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('Affected hosts');
+    expect(r.stderr).toMatch(/missing\.patch/);
+    expect(r.stderr).toMatch(/error\(s\) reading the series/);
   });
 
   it('no host read: exit 2 with the reason', async () => {
@@ -157,6 +191,12 @@ describe('gate', () => {
     const missing = await runCli(['gate', '--series', PORTDRV, ...CORPUS, '--baseline', join(tmp, 'nope.csv')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('cannot read baseline');
+
+    const emptyFile = join(tmp, 'empty-baseline.csv');
+    await writeFile(emptyFile, '');
+    const emptyBaseline = await runCli(['gate', '--series', PORTDRV, ...CORPUS, '--baseline', emptyFile]);
+    expect(emptyBaseline.code).toBe(2);
+    expect(emptyBaseline.stderr).toContain('empty (expected the header line');
 
     const bad = join(tmp, 'bad-baseline.csv');
     await writeFile(bad, 'host,scope\nx,actual\n');

@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Registrar } from '../main.js';
 import { CliError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, type CliContext } from '../context.js';
 import { runAnalysis, type AnalyzeOptions, type AnalyzeResult } from '../pipeline.js';
+import { loadAnalysis } from '../../policy/analysis.js';
 import { defaultWorkers } from '../analyze-pool.js';
 import type { Scope } from '../../policy/model.js';
 import { SCOPES } from '../../policy/model.js';
@@ -134,7 +135,7 @@ function render(format: Exclude<Format, 'tui'>, r: AnalyzeResult, scopes: Scope[
   }
 }
 
-const inputsOf = (o: CommonOpts) => [...(o.series ?? []), ...(o.corpus ?? [])];
+const inputsOf = (o: CommonOpts) => [...(o.series ?? []), ...(o.corpus ?? []), ...(o.declared !== undefined ? [o.declared] : [])];
 
 export const registerAnalyze: Registrar = (program, ctx, setExit) => {
   const analyze = addInputOptions(
@@ -150,13 +151,17 @@ export const registerAnalyze: Registrar = (program, ctx, setExit) => {
     if (format === 'tui' && o.out !== undefined) throw new CliError('--format tui cannot be written to --out');
     if (o.out !== undefined) await checkOutPath(o.out, inputsOf(o));
     const printDiag = diagnosticPrinter(ctx, o.verbose === true);
+    const printProgress = progressPrinter(ctx);
     let tui: TuiHandle | null = null;
+    // Quitting the terminal report while the corpus loads stops the run.
+    const abort = new AbortController();
     const startTui = format === 'tui' ? (await import('../../report/tui/index.js')).startTui : null;
     const started = Date.now();
     const resolved = await withLiveHosts(options, ctx);
     let result: AnalyzeResult;
     try {
       result = await runAnalysis(resolved, {
+        signal: abort.signal,
         onSeries: (series: Series) => {
           if (startTui) {
             tui = startTui({
@@ -165,11 +170,12 @@ export const registerAnalyze: Registrar = (program, ctx, setExit) => {
               stdin: ctx.stdin as NodeJS.ReadStream,
               stderr: ctx.stderr as NodeJS.WriteStream,
             });
+            void tui.waitUntilExit().then(() => abort.abort());
           }
         },
         onProgress: (p) => {
           if (tui) (tui as TuiHandle).setProgress({ ...p, elapsedMs: Date.now() - started });
-          else progressPrinter(ctx)?.(p);
+          else printProgress?.(p);
         },
         // With the TUI on screen, diagnostics wait until it is closed.
         onDiagnostic: format === 'tui' ? undefined : printDiag,
@@ -182,19 +188,32 @@ export const registerAnalyze: Registrar = (program, ctx, setExit) => {
       throw err;
     }
     if (ctx.stderr.isTTY && format !== 'tui') ctx.stderr.write('\r\x1b[K');
-    const code = result.analysis.summary.hostsRead > 0 ? EXIT_OK : EXIT_ERROR;
+    if (abort.signal.aborted) {
+      ctx.stderr.write('vfio-impact: quit before the corpus was read; no report\n');
+      setExit(EXIT_ERROR);
+      return;
+    }
     if (format === 'tui') {
       const handle = tui as TuiHandle | null;
       if (handle) {
-        handle.finish(result.analysis);
+        handle.finish(loadAnalysis(result.analysis));
         await handle.waitUntilExit();
       }
       result.diagnostics.forEach(printDiag);
     } else {
       await emit(ctx, render(format, result, options.scopes as Scope[]), o.out, inputsOf(o));
     }
-    if (code !== EXIT_OK) ctx.stderr.write('vfio-impact: no host could be read from the corpus\n');
-    setExit(code);
+    // The report is written either way; the exit code says whether it can be trusted.
+    const seriesErrors = result.analysis.series.diagnostics.filter((d) => d.severity === 'error').length;
+    if (result.analysis.summary.hostsRead === 0) {
+      ctx.stderr.write('vfio-impact: no host could be read from the corpus\n');
+      setExit(EXIT_ERROR);
+    } else if (seriesErrors > 0) {
+      ctx.stderr.write(`vfio-impact: ${seriesErrors} error(s) reading the series (listed above): the report may miss declarations\n`);
+      setExit(EXIT_ERROR);
+    } else {
+      setExit(EXIT_OK);
+    }
   });
 
   const gate = addInputOptions(
@@ -240,6 +259,9 @@ export const registerAnalyze: Registrar = (program, ctx, setExit) => {
         }
       }
       const baseline = baselineText === null ? [] : parseBaseline(baselineText, o.baseline);
+      // Where the gate will write, checked before the run rather than after it.
+      if (o.updateBaseline) await checkOutPath(o.baseline, inputsOf(o));
+      if (o.junit !== undefined) await checkOutPath(o.junit, [...inputsOf(o), o.baseline]);
       const printDiag = diagnosticPrinter(ctx, o.verbose === true);
       const result = await runAnalysis(await withLiveHosts(options, ctx), { onDiagnostic: printDiag });
       const { summary, series } = result.analysis;

@@ -4,7 +4,7 @@
 
 import { useMemo, useReducer } from 'react';
 import { Box, Text, useApp, useInput, useStdin } from 'ink';
-import type { Analysis } from '../../policy/analysis.js';
+import type { LoadedAnalysis as Analysis } from '../../policy/analysis.js';
 import type { Series } from '../../series/model.js';
 import { Filters } from './Filters.js';
 import {

@@ -3,7 +3,7 @@
 // the series, and patch by patch.
 
 import { Box, Text } from 'ink';
-import type { Analysis, PatchTally, PerScope } from '../../policy/analysis.js';
+import type { LoadedAnalysis as Analysis, PatchTally, PerScope } from '../../policy/analysis.js';
 import type { Scope } from '../../policy/model.js';
 import { SCOPES } from '../../policy/model.js';
 import { show } from './show.js';

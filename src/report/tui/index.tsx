@@ -4,7 +4,7 @@
 // the same component tree is rendered once, as plain text without escape sequences.
 
 import { render, renderToString, type Instance } from 'ink';
-import type { Analysis } from '../../policy/analysis.js';
+import type { LoadedAnalysis as Analysis } from '../../policy/analysis.js';
 import type { Series } from '../../series/model.js';
 import { App } from './App.js';
 import type { LoadProgress } from './ProgressView.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { App } from '../../../src/report/tui/App.js';
-import type { Analysis } from '../../../src/policy/analysis.js';
+import type { LoadedAnalysis as Analysis } from '../../../src/policy/analysis.js';
 import { exampleAnalysis, exampleSeries, fillerHosts, hasNoControl } from './fixtures.js';
 import { renderAt, until } from './streams.js';
 

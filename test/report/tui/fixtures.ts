@@ -1,7 +1,7 @@
 // Hand-built analyses for the TUI component tests, folded by the real policy Tally so the summary
 // numbers are the ones the pipeline would produce from these judgements.
 
-import { Tally, type Analysis } from '../../../src/policy/analysis.js';
+import { Tally, loadAnalysis, type LoadedAnalysis as Analysis } from '../../../src/policy/analysis.js';
 import type { DeclarationTimeline } from '../../../src/policy/declarations.js';
 import type { GroupJudgement, HostJudgement, JudgedDevice, Scope, Verdict } from '../../../src/policy/model.js';
 import type { FlagChange, Patch, Series } from '../../../src/series/model.js';
@@ -131,7 +131,7 @@ export function analysisOf(series: Series, hosts: HostJudgement[]): Analysis {
   } as unknown as DeclarationTimeline;
   const tally = new Tally(series, timeline);
   for (const h of hosts) tally.add(h);
-  return tally.result();
+  return loadAnalysis(tally.result());
 }
 
 /** A CardBus bridge bound to yenta_cardbus blocks a Dell Latitude D620 group (new rule, spec §2.2). */
