@@ -30,7 +30,7 @@ function Row({ label, cells, color }: { label: string; cells: string[]; color?: 
 const per = (v: PerScope, scopes: Scope[]) => scopes.map((sc) => String(v[sc]));
 
 function patchLine(p: PatchTally, scopes: Scope[]): string {
-  const parts = scopes.map((sc) => `${sc} -${p.regressions[sc]} +${p.fixes[sc]}`);
+  const parts = scopes.map((sc) => `${sc} -${p.regressions[sc]} +${p.fixes[sc]}${p.undetermined[sc] > 0 ? ` ?${p.undetermined[sc]}` : ''}`);
   return `#${p.index} ${parts.join('  ')}  ${show(p.subject)}`;
 }
 
@@ -46,7 +46,7 @@ export function SummaryView({ analysis, maxPatchRows }: SummaryViewProps) {
   const skipped = Object.entries(m.skippedReasons)
     .map(([reason, n]) => `${n} ${show(reason)}`)
     .join(', ');
-  const moving = m.perPatch.filter((p) => scopes.some((sc) => p.regressions[sc] + p.fixes[sc] > 0));
+  const moving = m.perPatch.filter((p) => scopes.some((sc) => p.regressions[sc] + p.fixes[sc] + p.undetermined[sc] > 0));
   const room = Math.max(maxPatchRows, 1);
   const patches = moving.slice(0, room);
   const quiet = m.perPatch.length - moving.length;
@@ -73,7 +73,7 @@ export function SummaryView({ analysis, maxPatchRows }: SummaryViewProps) {
       />
       {m.perPatch.length > 0 ? (
         <Text wrap="truncate">
-          <Text bold>Per patch</Text> (new rule before -&gt; after it; -regressed +fixed):
+          <Text bold>Per patch</Text> (new rule before -&gt; after; -regressed +fixed ?unknown):
           {moving.length === 0 ? ' no patch changes a verdict' : ''}
         </Text>
       ) : null}
@@ -103,7 +103,7 @@ export function SummaryView({ analysis, maxPatchRows }: SummaryViewProps) {
 export function summaryHeight(analysis: Analysis, maxPatchRows: number): number {
   const m = analysis.summary;
   const scopes = judgedScopes(analysis);
-  const moving = m.perPatch.filter((p) => scopes.some((sc) => p.regressions[sc] + p.fixes[sc] > 0));
+  const moving = m.perPatch.filter((p) => scopes.some((sc) => p.regressions[sc] + p.fixes[sc] + p.undetermined[sc] > 0));
   const quiet = m.perPatch.length - moving.length;
   const room = Math.max(maxPatchRows, 1);
   const patches = Math.min(moving.length, room);
