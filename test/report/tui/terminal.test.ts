@@ -71,7 +71,11 @@ describe('analyze --format tui in a real terminal (tmux)', () => {
     const target = yenta.find((h) => h.host.includes('latitude-d620')) ?? yenta[yenta.length - 1]!;
     const index = hosts.indexOf(target);
 
-    const command = [process.execPath, BIN, ...ARGS, '--format', 'tui'].map(shellQuote).join(' ');
+    // CI runs this suite with CI=true, and ink (is-in-ci) then draws only the last frame: the
+    // terminal a person sits at is not a CI log, so the session runs without those variables.
+    const command = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', process.execPath, BIN, ...ARGS, '--format', 'tui']
+      .map(shellQuote)
+      .join(' ');
     tmux(
       'new-session', '-d', '-x', String(COLUMNS), '-y', String(ROWS), '-s', SESSION, '-c', ROOT,
       '-e', 'LANG=C.UTF-8',
