@@ -8,5 +8,8 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // CI runs the suite with CI=true; ink (is-in-ci) then stops drawing frames as a terminal does.
+    // The terminal-report tests are about the terminal, so they run as in one.
+    env: { CI: 'false', CONTINUOUS_INTEGRATION: 'false' },
   },
 });
