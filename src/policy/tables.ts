@@ -3,11 +3,10 @@
 // old allow-list. Each row keeps its source.
 
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { CliError } from '../cli/context.js';
+import { projectRoot } from '../project-root.js';
 
 export interface DriverRow {
   driver: string;
@@ -23,17 +22,6 @@ export interface PolicyTables {
   vfioDrivers: Map<string, DriverRow>;
   /** vfio_driver_allowed[] before 5.19 (spec §1.1): "pci-stub". */
   oldAllowList: Map<string, DriverRow>;
-}
-
-/** The project root: the nearest folder above this module holding package.json (src/ or dist/). */
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('vfio-impact: cannot find the project root (package.json)');
-    dir = up;
-  }
 }
 
 export const DEFAULT_DECLARED = 'baselines/kernel/declared-drivers-v6.19.csv';

@@ -3,11 +3,10 @@
 // code (src/topology/acs.ts, alias.ts), the way the kernel pairs an ID table with functions.
 
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { CliError } from '../cli/context.js';
+import { kernelFactsDir } from '../project-root.js';
 
 /** One row of a quirk table: which vendor/device IDs a named kernel quirk applies to. */
 export interface QuirkRow {
@@ -41,19 +40,8 @@ export interface QuirkTables {
 export const ACS_QUIRKS_FILE = 'acs-quirks.csv';
 export const DMA_ALIAS_QUIRKS_FILE = 'dma-alias-quirks.csv';
 
-/** The nearest folder above this module that holds package.json (works from src/ and dist/). */
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new CliError('cannot find the project root (package.json) to load the quirk tables');
-    dir = up;
-  }
-}
-
 export function defaultQuirkDir(): string {
-  return join(projectRoot(), 'baselines', 'kernel');
+  return kernelFactsDir();
 }
 
 const HEX4 = /^[0-9a-f]{4}$/;
