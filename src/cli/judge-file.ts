@@ -51,38 +51,3 @@ export function judgeItem(item: CorpusItem, j: ItemJudge): JudgedItem {
   const groups = groupsForHost(host, j.quirks, { acsOverride: j.acsOverride });
   return { kind: 'host', summary: summarizeHost(j.judge.judgeHost(host, groups), j.patches), diagnostics };
 }
-
-/**
- * One copy of each repeated string in what the tally keeps. Affected hosts are kept until the
- * report is written, and their text (device names, reasons, remedies, addresses) repeats from
- * host to host; a summary from a worker arrives with fresh copies of all of it. Bounded: past
- * `max` distinct strings, new ones are kept as they come.
- */
-export class StringPool {
-  private readonly pool = new Map<string, string>();
-  constructor(private readonly max = 100_000) {}
-
-  /** Replace, in place, every string of a plain-data tree by its pooled copy. */
-  share<T>(value: T): T {
-    return this.walk(value) as T;
-  }
-
-  private str(s: string): string {
-    const hit = this.pool.get(s);
-    if (hit !== undefined) return hit;
-    if (this.pool.size < this.max) this.pool.set(s, s);
-    return s;
-  }
-
-  private walk(v: unknown): unknown {
-    if (typeof v === 'string') return this.str(v);
-    if (v === null || typeof v !== 'object') return v;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) v[i] = this.walk(v[i]);
-      return v;
-    }
-    const o = v as Record<string, unknown>;
-    for (const k of Object.keys(o)) o[k] = this.walk(o[k]);
-    return o;
-  }
-}

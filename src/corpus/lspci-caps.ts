@@ -14,8 +14,9 @@ const ACS = 'Access Control Services';
  * `\tCapabilities: <access denied>`
  * `\tCapabilities: [40] Express (v2) Root Port (Slot+), MSI 00` (`(vN)` only at -vv)
  * `\tCapabilities: [148 v1] Access Control Services`
+ * The line ends at `end` (`s` may hold more lines after it; see readBodyLine).
  */
-export function readCapabilityLine(b: Block, s: string, at: number): boolean {
+export function readCapabilityLine(b: Block, s: string, at: number, end = s.length): boolean {
   if (!s.startsWith(CAPABILITIES, at)) return false;
   b.verbose = true;
   const i = at + CAPABILITIES.length;
@@ -24,13 +25,13 @@ export function readCapabilityLine(b: Block, s: string, at: number): boolean {
     return true;
   }
   b.capabilityLines = true;
-  const close = s.indexOf('] ', i);
+  const close = pairAt(s, 93 /* ] */, i, end);
   if (close < 0) return true;
   const what = close + 2;
   if (s.startsWith(EXPRESS, what)) {
     let t = what + EXPRESS.length;
     if (s.charCodeAt(t) === 40 /* ( */) {
-      const p = s.indexOf(') ', t);
+      const p = pairAt(s, 41 /* ) */, t, end);
       if (p >= 0) t = p + 2;
     }
     b.pcieType = expressType(s, t);
@@ -38,6 +39,14 @@ export function readCapabilityLine(b: Block, s: string, at: number): boolean {
     b.hasAcs = true;
   }
   return true;
+}
+
+/** Index of the first `<c> ` (c then a space) in `s` from `from`, ending before `end`; -1 if none. */
+function pairAt(s: string, c: number, from: number, end: number): number {
+  for (let i = from; i + 1 < end; i++) {
+    if (s.charCodeAt(i) === c && s.charCodeAt(i + 1) === 32) return i;
+  }
+  return -1;
 }
 
 /** The `<type>` strings of cap_express, exactly as pciutils prints them (spec §8.5). */

@@ -9,10 +9,13 @@ const MODULES = 'Kernel modules: ';
 const DRIVER_NON_LINUX = 'Driver in use: ';
 const SUBSYSTEM = 'Subsystem: ';
 
-/** `\tKernel driver in use: vfio-pci` / `\tKernel modules: nvidiafb, nouveau`. */
-export function readKernelLine(b: Block, s: string, at: number): boolean {
+/**
+ * `\tKernel driver in use: vfio-pci` / `\tKernel modules: nvidiafb, nouveau`. The line ends at
+ * `end` (`s` may hold more lines after it; see readBodyLine).
+ */
+export function readKernelLine(b: Block, s: string, at: number, end = s.length): boolean {
   if (s.startsWith(DRIVER_IN_USE, at)) {
-    setDriver(b, s.slice(at + DRIVER_IN_USE.length));
+    setDriver(b, s.slice(at + DRIVER_IN_USE.length, end));
     return true;
   }
   if (s.startsWith(MODULES, at)) {
@@ -20,7 +23,7 @@ export function readKernelLine(b: Block, s: string, at: number): boolean {
     b.endsWithKernelLine = true;
     // Module names as kmod knows them: underscore form (`snd_hda_intel`).
     b.modules = s
-      .slice(at + MODULES.length)
+      .slice(at + MODULES.length, end)
       .split(',')
       .map((m) => clean(m.trim()).replace(/-/g, '_'))
       .filter((m) => m.length > 0);
@@ -30,9 +33,9 @@ export function readKernelLine(b: Block, s: string, at: number): boolean {
 }
 
 /** `\tDriver in use: <name>`: lspci built without libkmod / not on Linux. */
-export function readDriverLine(b: Block, s: string, at: number): boolean {
+export function readDriverLine(b: Block, s: string, at: number, end = s.length): boolean {
   if (!s.startsWith(DRIVER_NON_LINUX, at)) return false;
-  setDriver(b, s.slice(at + DRIVER_NON_LINUX.length));
+  setDriver(b, s.slice(at + DRIVER_NON_LINUX.length, end));
   return true;
 }
 
@@ -44,9 +47,9 @@ function setDriver(b: Block, name: string): void {
 }
 
 /** `\tSubsystem: Dell Device [1028:092e]` (-nn) or `\tSubsystem: 1da2:e366` (-n). */
-export function readSubsystemLine(b: Block, s: string, at: number): boolean {
+export function readSubsystemLine(b: Block, s: string, at: number, end = s.length): boolean {
   if (!s.startsWith(SUBSYSTEM, at)) return false;
-  const { ids } = parseNamesAndIds(s.slice(at + SUBSYSTEM.length).trimEnd());
+  const { ids } = parseNamesAndIds(s.slice(at + SUBSYSTEM.length, end).trimEnd());
   if (ids) {
     b.subsystemVendorId = ids[0];
     b.subsystemDeviceId = ids[1];

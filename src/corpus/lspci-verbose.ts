@@ -8,52 +8,57 @@ import { hexDigit } from './device-line.js';
 import { readDriverLine, readKernelLine, readSubsystemLine } from './lspci-kernel.js';
 import { readAcsLine, readCapabilityLine } from './lspci-caps.js';
 
-/** Read one indented line; `at` is the index of its first non-blank character. */
-export function readBodyLine(b: Block, s: string, at: number, line: number): void {
+/**
+ * Read one indented line, `t` from `at` (its first non-blank character) to `eol` (its end).
+ * `t` may be the whole input text: readers that only test a prefix read it in place, and a
+ * line is cut out of it only for the readers that search it or keep a piece of it, so the
+ * capability detail lines (most of a -vvv dump) cost one switch and at most one prefix test.
+ */
+export function readBodyLine(b: Block, t: string, at: number, eol: number, line: number): void {
   b.lastLine = line;
   b.endsWithKernelLine = false;
-  switch (s.charCodeAt(at)) {
+  switch (t.charCodeAt(at)) {
     case 65: // A
-      readAcsLine(b, s, at);
+      if (t.startsWith('ACSC', at)) readAcsLine(b, t.slice(at, eol), 0);
       return;
     case 66: // B
-      readBusLine(b, s, at);
+      if (t.startsWith('Bus: primary=', at)) readBusLine(b, t.slice(at, eol), 0);
       return;
     case 67: // C
-      if (!readCapabilityLine(b, s, at) && s.startsWith('Control:', at)) b.verbose = true;
+      if (!readCapabilityLine(b, t, at, eol) && !b.verbose && t.startsWith('Control:', at)) b.verbose = true;
       return;
     case 68: // D
-      readDriverLine(b, s, at);
+      readDriverLine(b, t, at, eol);
       return;
     case 69: // E
-      if (s.startsWith('Expansion ROM', at)) b.verbose = true;
+      if (!b.verbose && t.startsWith('Expansion ROM', at)) b.verbose = true;
       return;
     case 70: // F
-      readFlagsLine(b, s, at);
+      if (t.startsWith('Flags: ', at)) readFlagsLine(b, t.slice(at, eol), 0);
       return;
     case 72: // H
-      readHeaderTypeLine(b, s, at);
+      if (t.startsWith('Header type: ', at)) readHeaderTypeLine(b, t.slice(at, eol), 0);
       return;
     case 73: // I
-      if (!readIommuGroupLine(b, s, at)) readIoLine(b, s, at);
+      if (!readIommuGroupLine(b, t, at)) readIoLine(b, t, at);
       return;
     case 75: // K
-      readKernelLine(b, s, at);
+      readKernelLine(b, t, at, eol);
       return;
     case 76: // L
-      if (s.startsWith('Latency', at)) b.verbose = true;
+      if (!b.verbose && t.startsWith('Latency', at)) b.verbose = true;
       return;
     case 77: // M
-      readMemoryLine(b, s, at);
+      readMemoryLine(b, t, at);
       return;
     case 80: // P
-      if (s.startsWith('Prefetchable memory behind bridge', at)) bridgeLine(b);
+      if (t.startsWith('Prefetchable memory behind bridge', at)) bridgeLine(b);
       return;
     case 82: // R
-      if (s.startsWith('Region ', at)) b.verbose = true;
+      if (!b.verbose && t.startsWith('Region ', at)) b.verbose = true;
       return;
     case 83: // S
-      if (!readSubsystemLine(b, s, at) && s.startsWith('Status:', at)) b.verbose = true;
+      if (!readSubsystemLine(b, t, at, eol) && !b.verbose && t.startsWith('Status:', at)) b.verbose = true;
       return;
     default:
       return;
