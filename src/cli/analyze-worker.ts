@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { readCorpusFileSync, type FileMetadata } from '../corpus/read.js';
 import { buildTimeline } from '../policy/declarations.js';
 import { Judge } from '../policy/judge.js';
+import { serializeImpact } from '../policy/analysis.js';
 import { judgeItem, type ItemJudge, type JudgedFile, type JudgeSetup } from './judge-file.js';
 
 export interface WorkerFile extends FileMetadata {
@@ -36,7 +37,14 @@ if (port) {
             id: req.id,
             files: req.files.map((f) => {
               const { items, bytes } = readCorpusFileSync(f.path, f);
-              return { bytes, items: items.map((it) => judgeItem(it, j)) };
+              // Affected hosts travel as JSON: the main thread stores them without decoding.
+              return {
+                bytes,
+                items: items.map((it) => {
+                  const r = judgeItem(it, j);
+                  return r.kind === 'host' ? { ...r, summary: serializeImpact(r.summary) } : r;
+                }),
+              };
             }),
           };
         } catch (err) {

@@ -84,6 +84,8 @@ export interface ImpactList extends Iterable<HostImpact> {
  */
 export interface ImpactStore {
   add(h: HostImpact): void;
+  /** The same host already as JSON (from a worker): `key` is the host without its changes. */
+  addSerialized(key: HostImpact, json: string): void;
   /** Most regressions first, then undetermined, then fixes, then host id. */
   sorted(): ImpactList;
 }
@@ -101,6 +103,9 @@ export class MemoryImpactStore implements ImpactStore {
   private readonly hosts: HostImpact[] = [];
   add(h: HostImpact): void {
     this.hosts.push(h);
+  }
+  addSerialized(_key: HostImpact, json: string): void {
+    this.hosts.push(JSON.parse(json) as HostImpact);
   }
   sorted(): HostImpact[] {
     return [...this.hosts].sort(compareImpact);
@@ -184,12 +189,11 @@ export class Tally {
       addScopes(tally.fixes, p.fixes);
       addScopes(tally.undetermined, p.undetermined);
     });
-    if (h.impact === null) return;
-    for (const c of h.impact.changes) {
-      const bucket = c.change === 'regressed' ? s.regressions : c.change === 'fixed' ? s.fixes : s.undetermined;
-      bucket[c.group.scope]++;
-    }
-    this.affected.add(h.impact);
+    addScopes(s.regressions, h.changed.regressions);
+    addScopes(s.fixes, h.changed.fixes);
+    addScopes(s.undetermined, h.changed.undetermined);
+    if (h.impact !== null) this.affected.add(h.impact);
+    else if (h.impactJson !== undefined && h.impactKey !== undefined) this.affected.addSerialized(h.impactKey, h.impactJson);
   }
 
   result(): Analysis {
@@ -214,8 +218,19 @@ export interface HostSummary {
   groupsUndecided: PerScope;
   withoutSeries: { regressions: PerScope; fixes: PerScope; undetermined: PerScope };
   perPatch: Array<{ regressions: PerScope; fixes: PerScope; undetermined: PerScope }>;
-  /** null when no group of the host changes its verdict. */
+  /** Changed groups per kind and scope (old rule -> series). */
+  changed: { regressions: PerScope; fixes: PerScope; undetermined: PerScope };
+  /** null when no group of the host changes its verdict, or when sent as `impactJson`. */
   impact: HostImpact | null;
+  /** The impact already serialised (worker threads: the main thread stores it without decoding). */
+  impactJson?: string;
+  impactKey?: HostImpact;
+}
+
+/** Ship the impact as JSON: a string crosses threads and reaches the store without being rebuilt. */
+export function serializeImpact(h: HostSummary): HostSummary {
+  if (h.impact === null) return h;
+  return { ...h, impact: null, impactJson: JSON.stringify(h.impact), impactKey: { ...h.impact, changes: [] } };
 }
 
 function addScopes(into: PerScope, from: PerScope): void {
@@ -232,6 +247,7 @@ export function summarizeHost(j: HostJudgement, patches: number): HostSummary {
     groupsUndecided: zero(),
     withoutSeries: { regressions: zero(), fixes: zero(), undetermined: zero() },
     perPatch: Array.from({ length: patches }, () => ({ regressions: zero(), fixes: zero(), undetermined: zero() })),
+    changed: { regressions: zero(), fixes: zero(), undetermined: zero() },
     impact: null,
   };
   const impact: HostImpact = {
@@ -262,6 +278,7 @@ export function summarizeHost(j: HostJudgement, patches: number): HostSummary {
     if (g.change === 'regressed') impact.regressions++;
     else if (g.change === 'fixed') impact.fixes++;
     else impact.undetermined++;
+    out.changed[g.change === 'regressed' ? 'regressions' : g.change === 'fixed' ? 'fixes' : 'undetermined'][g.scope]++;
     impact.changes.push({
       host: j.host,
       file: j.file,

@@ -30,7 +30,16 @@ export class FileImpactStore implements ImpactStore {
       return;
     }
     if (this.entries === null) this.spill();
-    this.write(h);
+    this.write({ ...h, changes: [] }, JSON.stringify(h));
+  }
+
+  addSerialized(key: HostImpact, json: string): void {
+    if (this.entries === null && this.memory.length < this.inMemory) {
+      this.memory.push(JSON.parse(json) as HostImpact);
+      return;
+    }
+    if (this.entries === null) this.spill();
+    this.write(key, json);
   }
 
   sorted(): ImpactList {
@@ -66,14 +75,13 @@ export class FileImpactStore implements ImpactStore {
     this.entries = [];
     const kept = this.memory;
     this.memory = [];
-    for (const h of kept) this.write(h);
+    for (const h of kept) this.write({ ...h, changes: [] }, JSON.stringify(h));
   }
 
-  private write(h: HostImpact): void {
-    const buf = Buffer.from(JSON.stringify(h) + '\n', 'utf8');
+  private write(key: HostImpact, json: string): void {
+    const buf = Buffer.from(json + '\n', 'utf8');
     let written = 0;
     while (written < buf.length) written += writeSync(this.fd!, buf, written, buf.length - written, this.size + written);
-    const key = { ...h, changes: [] };
     this.entries!.push({ key, offset: this.size, length: buf.length - 1 });
     this.size += buf.length;
   }

@@ -41,6 +41,18 @@ describe('FileImpactStore', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
+  it('hosts that arrive already serialised (from a worker) read back the same as objects', () => {
+    const viaJson = new FileImpactStore(1);
+    const viaObject = new FileImpactStore(1);
+    for (const h of hosts) {
+      viaJson.addSerialized({ ...h, changes: [] }, JSON.stringify(h));
+      viaObject.add(h);
+    }
+    expect([...viaJson.sorted()]).toEqual([...viaObject.sorted()]);
+    viaJson.close();
+    viaObject.close();
+  });
+
   it('below the limit it stays in memory', () => {
     const file = new FileImpactStore(10);
     for (const h of hosts) file.add(h);
