@@ -6,27 +6,18 @@
 // Usage: node dist/bench/bench.js [--sizes 2000,20000] [--runs 3] [--workers N] [--keep]
 
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, statfs } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { projectRoot } from '../project-root.js';
 import { replicateCorpus, replicatedBytes, sourceDumps } from './corpus.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** What report-rss.js (preloaded into analyze) prints at exit. */
 const RSS_MARK = 'vfio-impact-bench:';
-
-function projectRoot(): string {
-  let dir = here;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the project root (package.json)');
-    dir = up;
-  }
-  return dir;
-}
 
 interface Args {
   sizes: number[];

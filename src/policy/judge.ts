@@ -179,13 +179,14 @@ export class Judge {
     const blocking: BlockingDevice[] = [];
     for (const e of evals) {
       if (!e.known) continue;
-      const [o, , ...rest] = e.outcomes[0]!;
-      const f = rest.length > 0 ? rest[rest.length - 1]! : e.outcomes[0]![1]!;
+      // A known device has one world: outcome 0 is the old rule, `last` the series' final state.
+      const o = e.outcomes[0]![0]!;
+      const f = e.outcomes[0]![last]!;
       const decides =
-        (change === 'regressed' && o!.pass && !f.pass) ||
-        (change === 'fixed' && !o!.pass && f.pass) ||
+        (change === 'regressed' && o.pass && !f.pass) ||
+        (change === 'fixed' && !o.pass && f.pass) ||
         (change === 'undetermined' && !f.pass);
-      if (decides) blocking.push({ bdf: e.bdf, driver: e.judgedDriver, before: o!.reason, now: f.reason });
+      if (decides) blocking.push({ bdf: e.bdf, driver: e.judgedDriver, before: o.reason, now: f.reason });
     }
     if (change === 'undetermined') {
       for (const bdf of undecided) {

@@ -2,7 +2,6 @@
 // change. One function builds both, so CSV read back with csv-parse equals the JSON records.
 
 import type { GroupChange } from '../policy/analysis.js';
-import type { Verdict } from '../policy/model.js';
 
 export const CHANGE_COLUMNS = [
   'host',
@@ -29,10 +28,6 @@ export type ChangeRecord = Record<(typeof CHANGE_COLUMNS)[number], string>;
 
 /** Several blocking devices share one cell, in the same order in every column. */
 const JOIN = ';';
-
-export function verdictWord(v: Verdict): string {
-  return v;
-}
 
 export function changeRecord(c: GroupChange, subjects: Map<number, string>): ChangeRecord {
   const g = c.group;
