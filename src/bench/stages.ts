@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const timeline = buildTimeline(series, tables);
   const judge = new Judge(tables, timeline, { scopes: SCOPES });
   const hosts: Host[] = texts.flatMap((t, i) => parseInput(t, dumps[i]!.path).hosts);
-  const groups = hosts.map((h) => groupsForHost(h, quirks));
+  const groups = hosts.map((h) => groupsForHost(h, quirks, { explain: false }));
 
   const stage = (name: string, pass: () => void): void => {
     let best = Infinity;
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${dumps.length} dumps, ${lines} lines, ${(bytes / 1e6).toFixed(1)} MB; fastest of ${runs} passes\n`);
   stage('read+decode', () => dumps.forEach((d) => readFileSync(d.path).toString('utf8')));
   stage('parse', () => texts.forEach((t, i) => parseInput(t, dumps[i]!.path)));
-  stage('groups', () => hosts.forEach((h) => groupsForHost(h, quirks)));
+  stage('groups', () => hosts.forEach((h) => groupsForHost(h, quirks, { explain: false })));
   stage('judge+summary', () => hosts.forEach((h, i) => summarizeHost(judge.judgeHost(h, groups[i]!), timeline.patchIndexes.length)));
 }
 

@@ -48,6 +48,6 @@ export function judgeItem(item: CorpusItem, j: ItemJudge): JudgedItem {
   const host = item.host;
   // The diagnostics the host carries when it is read (the in-process path notes them before judging).
   const diagnostics = host.diagnostics.slice();
-  const groups = groupsForHost(host, j.quirks, { acsOverride: j.acsOverride });
+  const groups = groupsForHost(host, j.quirks, { acsOverride: j.acsOverride, explain: false });
   return { kind: 'host', summary: summarizeHost(j.judge.judgeHost(host, groups), j.patches), diagnostics };
 }

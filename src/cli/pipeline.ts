@@ -96,7 +96,7 @@ export async function runAnalysis(options: AnalyzeOptions, hooks: AnalyzeHooks =
   const tally = new Tally(series, timeline, new FileImpactStore(Number.isInteger(inMemory) && inMemory >= 0 ? inMemory : 64));
   const judgeOne = (host: Host) => {
     host.diagnostics.forEach(note);
-    const groups = groupsForHost(host, quirks, { acsOverride: options.acsOverride });
+    const groups = groupsForHost(host, quirks, { acsOverride: options.acsOverride, explain: false });
     tally.add(judge.judgeHost(host, groups));
   };
 

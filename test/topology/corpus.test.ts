@@ -7,6 +7,8 @@ import type { Host } from '../../src/corpus/model.js';
 import { loadQuirkTables, quirkTables, type QuirkTables } from '../../src/topology/quirks.js';
 import { validateHost } from '../../src/topology/validate.js';
 import { groupsForHost } from '../../src/topology/groups.js';
+import { deriveGroups } from '../../src/topology/derive.js';
+import { parseAcsOverride } from '../../src/topology/override.js';
 
 const LINUXHW = resolve(import.meta.dirname, '../../../shared/corpora/linuxhw');
 
@@ -75,5 +77,23 @@ describe('validation over ../shared/corpora/linuxhw', () => {
     // Conventional PCI behind the 82801 PCI bridge share its group (DMA alias, spec §6.5).
     const cardbus = d.groups.find((x) => x.devices.includes('0000:00:1e.0'))!;
     expect(cardbus.devices).toEqual(['0000:00:1e.0', '0000:02:00.0', '0000:02:00.1', '0000:02:01.0', '0000:02:02.0']);
+  });
+
+  it('analyze derives without placement texts (explain: false) and gets the same groups on every host', () => {
+    const override = parseAcsOverride('downstream,multifunction');
+    let compared = 0;
+    for (const h of hosts) {
+      for (const options of [{}, { acsOverride: override }]) {
+        const explained = deriveGroups(h, tables, options);
+        const bare = deriveGroups(h, tables, { ...options, explain: false });
+        expect(bare.groups.every((g) => g.placement === undefined)).toBe(true);
+        expect(explained.groups.every((g) => g.placement !== undefined && g.devices.every((d) => (g.placement![d] ?? '') !== ''))).toBe(true);
+        expect(bare.groups.map((g) => [g.id, g.devices])).toEqual(explained.groups.map((g) => [g.id, g.devices]));
+        expect([bare.source, bare.confidence, bare.reason]).toEqual([explained.source, explained.confidence, explained.reason]);
+        compared++;
+      }
+    }
+    expect(compared).toBe(2 * hosts.length);
+    expect(hosts.length).toBe(46);
   });
 });
