@@ -1,5 +1,5 @@
 // Judging a corpus across worker threads. The main thread walks the inputs lazily, sends files
-// to the workers in small batches and yields the judged files back in input order. At most
+// to the workers in small batches and yields the judged batches back in input order. At most
 // `workers × QUEUED_PER_WORKER` batches are in flight, so memory does not grow with the corpus.
 
 import { existsSync } from 'node:fs';
@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { listCorpus, manifestLookup, type CorpusEntry } from '../corpus/read.js';
-import type { JudgedFile, JudgeSetup } from './judge-file.js';
+import type { JudgedBatch, JudgedFile, JudgeSetup } from './judge-file.js';
+import { emptyCounts } from '../policy/analysis.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { WorkerFile, WorkerReply, WorkerRequest } from './analyze-worker.js';
 
 /** Files per message: large enough that messaging costs little, small enough to balance two cores. */
@@ -52,7 +54,7 @@ function workerPath(): string {
 }
 
 interface Pending {
-  resolve(files: JudgedFile[]): void;
+  resolve(batch: JudgedBatch): void;
   reject(err: Error): void;
 }
 
@@ -80,7 +82,7 @@ class Pool {
       this.pending.delete(reply.id);
       slot.outstanding--;
       if ('error' in reply) p.reject(new Error(`analysis worker failed: ${reply.error}`));
-      else p.resolve(reply.files);
+      else p.resolve(reply.batch);
     });
     worker.on('error', (err) => this.fail(err));
     worker.on('exit', (code) => {
@@ -97,7 +99,7 @@ class Pool {
   }
 
   /** Judge a batch on the least busy worker; a new worker starts only when every one is busy. */
-  run(files: WorkerFile[]): Promise<JudgedFile[]> {
+  run(files: WorkerFile[]): Promise<JudgedBatch> {
     if (this.failure) return Promise.reject(this.failure);
     let slot = this.workers.reduce<{ worker: Worker; outstanding: number } | null>(
       (best, w) => (best === null || w.outstanding < best.outstanding ? w : best),
@@ -107,7 +109,7 @@ class Pool {
     const s = slot!;
     const id = this.nextId++;
     s.outstanding++;
-    return new Promise<JudgedFile[]>((resolve, reject) => {
+    return new Promise<JudgedBatch>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       s.worker.postMessage({ id, files } satisfies WorkerRequest);
     });
@@ -124,16 +126,16 @@ export interface WorkerJudgeOptions {
   workers: number;
   setup: JudgeSetup;
   /** Inputs the workers do not take (stdin), judged in the calling thread. */
-  local(entry: Extract<CorpusEntry, { kind: 'stdin' }>): Promise<JudgedFile>;
+  local(entry: Extract<CorpusEntry, { kind: 'stdin' }>): Promise<JudgedBatch>;
 }
 
-/** Every input under `paths`, judged in worker threads, yielded in input order. */
-export async function* judgeInWorkers(paths: string[], options: WorkerJudgeOptions): AsyncGenerator<JudgedFile> {
+/** Every input under `paths`, judged in worker threads, yielded in batches in input order. */
+export async function* judgeInWorkers(paths: string[], options: WorkerJudgeOptions): AsyncGenerator<JudgedBatch> {
   const pool = new Pool(Math.max(1, Math.floor(options.workers)), options.setup);
   const metadataOf = manifestLookup();
   const maxQueued = Math.max(1, Math.floor(options.workers)) * QUEUED_PER_WORKER;
-  const queue: Array<Promise<JudgedFile[]>> = [];
-  const enqueue = (p: Promise<JudgedFile[]>) => {
+  const queue: Array<Promise<JudgedBatch>> = [];
+  const enqueue = (p: Promise<JudgedBatch>) => {
     // Rejections surface when the batch reaches the head of the queue, not as unhandled ones.
     p.catch(() => undefined);
     queue.push(p);
@@ -154,17 +156,22 @@ export async function* judgeInWorkers(paths: string[], options: WorkerJudgeOptio
         if (entry.kind === 'skip') {
           const { item } = entry;
           if (item.kind === 'skipped') {
-            enqueue(Promise.resolve([{ bytes: 0, items: [{ kind: 'skipped', reason: item.reason, diagnostics: item.diagnostics }] }]));
+            enqueue(Promise.resolve({ files: [skippedFile(item.reason, item.diagnostics)], counts: emptyCounts(0) }));
           }
         } else {
-          enqueue(options.local(entry).then((f) => [f]));
+          enqueue(options.local(entry));
         }
       }
-      while (queue.length >= maxQueued) yield* await queue.shift()!;
+      while (queue.length >= maxQueued) yield await queue.shift()!;
     }
     flush();
-    while (queue.length > 0) yield* await queue.shift()!;
+    while (queue.length > 0) yield await queue.shift()!;
   } finally {
     await pool.close();
   }
+}
+
+/** An input the walk itself skipped (unreadable folder entry...): a file record with no host. */
+function skippedFile(reason: string, diagnostics: Diagnostic[]): JudgedFile {
+  return { bytes: 0, hosts: 0, skipped: [reason], diagnostics, impacts: [] };
 }

@@ -1,5 +1,7 @@
-// Judging one corpus input down to what the tally keeps, the same way in the main thread and in
-// a worker thread: hosts in, structured-clone-safe summaries out (no host object survives it).
+// Judging corpus inputs down to what the tally keeps, the same way in the main thread and in a
+// worker thread: hosts in, structured-clone-safe records out (no host object survives it). A
+// batch's counts are summed where it is judged, so a worker's reply is one small record per file
+// and one set of counts, and the main thread does almost nothing per host.
 
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { CorpusItem } from '../corpus/model.js';
@@ -8,7 +10,7 @@ import type { Scope } from '../policy/model.js';
 import type { AcsOverride } from '../topology/override.js';
 import type { QuirkTables } from '../topology/quirks.js';
 import { groupsForHost } from '../topology/groups.js';
-import { summarizeHost, type HostSummary } from '../policy/analysis.js';
+import { countHost, emptyCounts, impactRecord, summarizeHost, type HostCounts, type ImpactRecord } from '../policy/analysis.js';
 import type { Judge } from '../policy/judge.js';
 import type { PolicyTables } from '../policy/tables.js';
 
@@ -25,14 +27,24 @@ export interface JudgeSetup {
   acsOverride?: AcsOverride;
 }
 
-export type JudgedItem =
-  | { kind: 'host'; summary: HostSummary; diagnostics: Diagnostic[] }
-  | { kind: 'skipped'; reason: string; diagnostics: Diagnostic[] };
-
-/** One input file, judged: its items in file order, and its size for throughput figures. */
+/** One input file, judged: what the main thread needs of it, in input order. */
 export interface JudgedFile {
+  /** Its size, for throughput figures. */
   bytes: number;
-  items: JudgedItem[];
+  /** Hosts read from it (their counts are in the batch's `counts`). */
+  hosts: number;
+  /** Why each of its skipped items was skipped. */
+  skipped: string[];
+  /** Diagnostics of its items, in item order (the hosts' own, then those of skipped items). */
+  diagnostics: Diagnostic[];
+  /** Its hosts with changed groups, already serialised. */
+  impacts: ImpactRecord[];
+}
+
+/** Files judged together, in input order, with their hosts' counts summed. */
+export interface JudgedBatch {
+  files: JudgedFile[];
+  counts: HostCounts;
 }
 
 export interface ItemJudge {
@@ -43,11 +55,31 @@ export interface ItemJudge {
   acsOverride?: AcsOverride;
 }
 
-export function judgeItem(item: CorpusItem, j: ItemJudge): JudgedItem {
-  if (item.kind === 'skipped') return { kind: 'skipped', reason: item.reason, diagnostics: item.diagnostics };
-  const host = item.host;
-  // The diagnostics the host carries when it is read (the in-process path notes them before judging).
-  const diagnostics = host.diagnostics.slice();
-  const groups = groupsForHost(host, j.quirks, { acsOverride: j.acsOverride, explain: false });
-  return { kind: 'host', summary: summarizeHost(j.judge.judgeHost(host, groups), j.patches), diagnostics };
+/** Judge the items of one input file; their counts are added to `counts`. */
+export function judgeFile(items: readonly CorpusItem[], bytes: number, j: ItemJudge, counts: HostCounts): JudgedFile {
+  const file: JudgedFile = { bytes, hosts: 0, skipped: [], diagnostics: [], impacts: [] };
+  for (const item of items) {
+    for (const d of item.kind === 'host' ? item.host.diagnostics : item.diagnostics) file.diagnostics.push(d);
+    if (item.kind === 'skipped') {
+      file.skipped.push(item.reason);
+      continue;
+    }
+    const host = item.host;
+    const groups = groupsForHost(host, j.quirks, { acsOverride: j.acsOverride, explain: false });
+    const summary = summarizeHost(j.judge.judgeHost(host, groups), j.patches);
+    file.hosts++;
+    countHost(counts, summary);
+    if (summary.impact !== null) file.impacts.push(impactRecord(summary.impact));
+  }
+  return file;
+}
+
+/** A batch of inputs, each read (`read`) and judged before the next is read: one file's hosts in memory at a time. */
+export function judgeBatch<T>(inputs: readonly T[], read: (input: T) => { items: readonly CorpusItem[]; bytes: number }, j: ItemJudge): JudgedBatch {
+  const counts = emptyCounts(j.patches);
+  const files = inputs.map((input) => {
+    const { items, bytes } = read(input);
+    return judgeFile(items, bytes, j, counts);
+  });
+  return { files, counts };
 }

@@ -1,8 +1,6 @@
 // The whole data flow in one place: series in -> corpus in (streamed) -> topology -> policy ->
 // a tally the reports render. I/O stays in the stages' edge modules; this only wires them.
 
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Series } from '../series/model.js';
 import type { AcsOverride } from '../topology/override.js';
@@ -19,8 +17,9 @@ import { Judge } from '../policy/judge.js';
 import { Tally } from '../policy/analysis.js';
 import { FileImpactStore } from '../report/impact-store.js';
 import { CliError } from './context.js';
-import { judgeItem, type ItemJudge, type JudgedFile } from './judge-file.js';
+import { judgeBatch, type ItemJudge, type JudgedBatch } from './judge-file.js';
 import { judgeInWorkers } from './analyze-pool.js';
+import { heapCap } from './heap.js';
 
 export interface SeriesInput {
   series?: string[];
@@ -105,32 +104,33 @@ export async function runAnalysis(options: AnalyzeOptions, hooks: AnalyzeHooks =
   } else if ((options.workers ?? 0) > 0) {
     const local: ItemJudge = { quirks, judge, patches: timeline.patchIndexes.length, acsOverride: options.acsOverride };
     const progress: CorpusProgress = { files: 0, hosts: 0, skipped: 0, bytes: 0 };
-    const files = judgeInWorkers(options.corpus, {
+    const batches = judgeInWorkers(options.corpus, {
       workers: options.workers ?? 0,
       setup: { series, quirks, tables, scopes: options.scopes, acsOverride: options.acsOverride },
-      local: async (): Promise<JudgedFile> => {
+      local: async (): Promise<JudgedBatch> => {
         const buf = await readAll(options.stdin ?? process.stdin);
-        const items = corpusItems(buf.toString('utf8'), STDIN_NAME, {}, []);
-        return { bytes: buf.length, items: items.map((it) => judgeItem(it, local)) };
+        return judgeBatch([buf], (b) => ({ items: corpusItems(b.toString('utf8'), STDIN_NAME, {}, []), bytes: b.length }), local);
       },
     });
-    const collect = majorGc();
-    for await (const file of files) {
+    // Worker replies are short-lived garbage that piled up until a major collection: checked
+    // every 50 files, collected past 16 MB of used heap (the collections cost a few per cent).
+    const collect = heapCap(16);
+    for await (const batch of batches) {
       if (hooks.signal?.aborted) break;
-      progress.files++;
-      if (collect && progress.files % 50 === 0) collect();
-      progress.bytes += file.bytes;
-      for (const item of file.items) {
-        item.diagnostics.forEach(note);
-        if (item.kind === 'skipped') {
+      tally.addCounts(batch.counts);
+      for (const file of batch.files) {
+        progress.files++;
+        if (collect && progress.files % 50 === 0) collect();
+        progress.bytes += file.bytes;
+        progress.hosts += file.hosts;
+        file.diagnostics.forEach(note);
+        for (const reason of file.skipped) {
           progress.skipped++;
-          tally.skip(item.reason);
-        } else {
-          progress.hosts++;
-          tally.addSummary(item.summary);
+          tally.skip(reason);
         }
+        file.impacts.forEach((r) => tally.addImpact(r));
+        hooks.onProgress?.({ ...progress });
       }
-      hooks.onProgress?.({ ...progress });
     }
   } else {
     for await (const item of readCorpus(options.corpus, {
@@ -154,22 +154,4 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks);
-}
-
-/**
- * Worker replies are short-lived garbage that V8 lets pile up in the main thread until a major
- * collection, so peak memory grew with corpus size. Checked every 50 files: past 16 MB of used
- * heap, collect. Memory then stays flat; the collections cost a few per cent of throughput.
- */
-function majorGc(): (() => void) | null {
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as unknown;
-    if (typeof gc !== 'function') return null;
-    return () => {
-      if (v8.getHeapStatistics().used_heap_size > 16 * 1024 * 1024) (gc as () => void)();
-    };
-  } catch {
-    return null;
-  }
 }

@@ -22,11 +22,11 @@ export interface PatchTally {
   undetermined: PerScope;
 }
 
-export interface AnalysisSummary {
+type Transitions = { regressions: PerScope; fixes: PerScope; undetermined: PerScope };
+
+/** The counts of AnalysisSummary that hosts add up to: one host's, or a batch's sum. */
+export interface HostCounts {
   hostsRead: number;
-  hostsSkipped: number;
-  /** reason -> number of skipped inputs. */
-  skippedReasons: Record<string, number>;
   hostsWithDumpGroups: number;
   hostsWithDerivedGroups: number;
   /** Derived groups marked low confidence (capabilities unreadable...). */
@@ -41,7 +41,14 @@ export interface AnalysisSummary {
   fixes: PerScope;
   undetermined: PerScope;
   /** OLD rule -> NEW rule without the series (declarations as before the series). */
-  withoutSeries: { regressions: PerScope; fixes: PerScope; undetermined: PerScope };
+  withoutSeries: Transitions;
+  perPatch: Transitions[];
+}
+
+export interface AnalysisSummary extends HostCounts {
+  hostsSkipped: number;
+  /** reason -> number of skipped inputs. */
+  skippedReasons: Record<string, number>;
   perPatch: PatchTally[];
   /** Flag changes that could not be tied to a driver: not applied. */
   unresolvedFlagChanges: number;
@@ -133,30 +140,13 @@ export class Tally {
     timeline: DeclarationTimeline,
     private readonly affected: ImpactStore = new MemoryImpactStore(),
   ) {
-    this.summary = {
-      hostsRead: 0,
-      hostsSkipped: 0,
-      skippedReasons: {},
-      hostsWithDumpGroups: 0,
-      hostsWithDerivedGroups: 0,
-      hostsLowConfidence: 0,
-      hostsGroupsUnknown: 0,
-      groupsJudged: zero(),
-      groupsUndecided: zero(),
-      regressions: zero(),
-      fixes: zero(),
-      undetermined: zero(),
-      withoutSeries: { regressions: zero(), fixes: zero(), undetermined: zero() },
-      perPatch: timeline.patchIndexes.map((index) => ({
-        index,
-        subject: timeline.subjects.get(index) ?? '',
-        regressions: zero(),
-        fixes: zero(),
-        undetermined: zero(),
-      })),
+    // Built in this order so JSON reports keep their key order (hostsRead, hostsSkipped, ... first).
+    const head = { hostsRead: 0, hostsSkipped: 0, skippedReasons: {} as Record<string, number> };
+    this.summary = Object.assign(head, emptyCounts(0), {
+      perPatch: timeline.patchIndexes.map((index) => ({ index, subject: timeline.subjects.get(index) ?? '', ...zeroTransitions() })),
       unresolvedFlagChanges: timeline.unresolved.length,
       ruleChangesNotApplied: timeline.notApplied.length,
-    };
+    });
   }
 
   skip(reason: string): void {
@@ -169,31 +159,20 @@ export class Tally {
     this.addSummary(summarizeHost(j, this.summary.perPatch.length));
   }
 
-  /** Fold in a host already summarised (possibly in a worker thread). */
+  /** Fold in a host already summarised. */
   addSummary(h: HostSummary): void {
-    const s = this.summary;
-    s.hostsRead++;
-    if (h.groupSource === 'dump') s.hostsWithDumpGroups++;
-    else if (h.groupSource === 'derived') s.hostsWithDerivedGroups++;
-    else s.hostsGroupsUnknown++;
-    if (h.groupSource === 'derived' && h.lowConfidence) s.hostsLowConfidence++;
-    addScopes(s.groupsJudged, h.groupsJudged);
-    addScopes(s.groupsUndecided, h.groupsUndecided);
-    addScopes(s.withoutSeries.regressions, h.withoutSeries.regressions);
-    addScopes(s.withoutSeries.fixes, h.withoutSeries.fixes);
-    addScopes(s.withoutSeries.undetermined, h.withoutSeries.undetermined);
-    h.perPatch.forEach((p, i) => {
-      const tally = s.perPatch[i];
-      if (!tally) return;
-      addScopes(tally.regressions, p.regressions);
-      addScopes(tally.fixes, p.fixes);
-      addScopes(tally.undetermined, p.undetermined);
-    });
-    addScopes(s.regressions, h.changed.regressions);
-    addScopes(s.fixes, h.changed.fixes);
-    addScopes(s.undetermined, h.changed.undetermined);
+    countHost(this.summary, h);
     if (h.impact !== null) this.affected.add(h.impact);
-    else if (h.impactJson !== undefined && h.impactKey !== undefined) this.affected.addSerialized(h.impactKey, h.impactJson);
+  }
+
+  /** Fold in the summed counts of several hosts (a worker's batch); their impacts come separately. */
+  addCounts(c: HostCounts): void {
+    addCounts(this.summary, c);
+  }
+
+  /** An affected host judged elsewhere, as `impactRecord` made it. */
+  addImpact(r: ImpactRecord): void {
+    this.affected.addSerialized(r.key, r.json);
   }
 
   result(): Analysis {
@@ -220,17 +199,77 @@ export interface HostSummary {
   perPatch: Array<{ regressions: PerScope; fixes: PerScope; undetermined: PerScope }>;
   /** Changed groups per kind and scope (old rule -> series). */
   changed: { regressions: PerScope; fixes: PerScope; undetermined: PerScope };
-  /** null when no group of the host changes its verdict, or when sent as `impactJson`. */
+  /** null when no group of the host changes its verdict. */
   impact: HostImpact | null;
-  /** The impact already serialised (worker threads: the main thread stores it without decoding). */
-  impactJson?: string;
-  impactKey?: HostImpact;
 }
 
-/** Ship the impact as JSON: a string crosses threads and reaches the store without being rebuilt. */
-export function serializeImpact(h: HostSummary): HostSummary {
-  if (h.impact === null) return h;
-  return { ...h, impact: null, impactJson: JSON.stringify(h.impact), impactKey: { ...h.impact, changes: [] } };
+const zeroTransitions = (): Transitions => ({ regressions: zero(), fixes: zero(), undetermined: zero() });
+
+export function emptyCounts(patches: number): HostCounts {
+  return {
+    hostsRead: 0,
+    hostsWithDumpGroups: 0,
+    hostsWithDerivedGroups: 0,
+    hostsLowConfidence: 0,
+    hostsGroupsUnknown: 0,
+    groupsJudged: zero(),
+    groupsUndecided: zero(),
+    regressions: zero(),
+    fixes: zero(),
+    undetermined: zero(),
+    withoutSeries: zeroTransitions(),
+    perPatch: Array.from({ length: patches }, zeroTransitions),
+  };
+}
+
+/** Add one host's summary to `into` (its impact is not counted here). */
+export function countHost(into: HostCounts, h: HostSummary): void {
+  into.hostsRead++;
+  if (h.groupSource === 'dump') into.hostsWithDumpGroups++;
+  else if (h.groupSource === 'derived') into.hostsWithDerivedGroups++;
+  else into.hostsGroupsUnknown++;
+  if (h.groupSource === 'derived' && h.lowConfidence) into.hostsLowConfidence++;
+  addGroupCounts(into, h, h.changed);
+}
+
+/** Add summed counts to `into`. */
+export function addCounts(into: HostCounts, from: HostCounts): void {
+  into.hostsRead += from.hostsRead;
+  into.hostsWithDumpGroups += from.hostsWithDumpGroups;
+  into.hostsWithDerivedGroups += from.hostsWithDerivedGroups;
+  into.hostsLowConfidence += from.hostsLowConfidence;
+  into.hostsGroupsUnknown += from.hostsGroupsUnknown;
+  addGroupCounts(into, from, from);
+}
+
+type GroupCounts = Pick<HostCounts, 'groupsJudged' | 'groupsUndecided' | 'withoutSeries' | 'perPatch'>;
+
+/** The per-group counts; `changed` is the old rule -> series transitions. */
+function addGroupCounts(into: HostCounts, from: GroupCounts, changed: Transitions): void {
+  addScopes(into.groupsJudged, from.groupsJudged);
+  addScopes(into.groupsUndecided, from.groupsUndecided);
+  addTransitions(into.withoutSeries, from.withoutSeries);
+  from.perPatch.forEach((p, i) => {
+    const t = into.perPatch[i];
+    if (t) addTransitions(t, p);
+  });
+  addTransitions(into, changed);
+}
+
+/** An affected host as it crosses threads: JSON the store takes as it is, and the host without its changes to sort by. */
+export interface ImpactRecord {
+  key: HostImpact;
+  json: string;
+}
+
+export function impactRecord(h: HostImpact): ImpactRecord {
+  return { key: { ...h, changes: [] }, json: JSON.stringify(h) };
+}
+
+function addTransitions(into: Transitions, from: Transitions): void {
+  addScopes(into.regressions, from.regressions);
+  addScopes(into.fixes, from.fixes);
+  addScopes(into.undetermined, from.undetermined);
 }
 
 function addScopes(into: PerScope, from: PerScope): void {

@@ -30,6 +30,8 @@ const BRIDGE_DRIVERS = new Set(['pcieport', 'shpchp', 'yenta_cardbus', 'bcm63xx_
 /** Stands for "some other driver": not declared, not allow-listed, not vfio. */
 const OTHER_DRIVER = '<other driver>';
 
+const MAX_OUTCOME_MEMO = 4096;
+
 export interface JudgeOptions {
   scopes: readonly Scope[];
 }
@@ -44,8 +46,8 @@ interface DeviceEval {
   device: Device | null;
   bdf: string;
   worlds: World[];
-  /** outcomes[w][0] = old, [1] = base, [2..] = after patch i. */
-  outcomes: DeviceOutcome[][];
+  /** outcomes[w][0] = old, [1] = base, [2..] = after patch i (shared: never written). */
+  outcomes: ReadonlyArray<readonly DeviceOutcome[]>;
   known: boolean;
   judgedDriver: string | null;
 }
@@ -54,6 +56,7 @@ export class Judge {
   private readonly oldCtx: OldRuleContext;
   private readonly states: DeclarationState[];
   private readonly candidateDrivers: string[];
+  private readonly outcomeMemo = new Map<string, readonly DeviceOutcome[]>();
 
   constructor(
     readonly tables: PolicyTables,
@@ -142,12 +145,25 @@ export class Judge {
     return worlds;
   }
 
+  /**
+   * [old, base, after each patch] for one (header type, driver): pure in those two, so shared by
+   * every device with the same pair (read-only). Corpus hosts repeat a few hundred drivers; the
+   * memo is emptied past MAX_OUTCOME_MEMO pairs so a corpus of made-up names cannot grow it.
+   */
+  private outcomesOf(header: HeaderType, driver: string | null): readonly DeviceOutcome[] {
+    const key = driver === null ? header : `${header}\n${driver}`;
+    let o = this.outcomeMemo.get(key);
+    if (o === undefined) {
+      o = [oldRule(header, driver, this.oldCtx), ...this.states.map((s) => newRule(driver, s))];
+      if (this.outcomeMemo.size >= MAX_OUTCOME_MEMO) this.outcomeMemo.clear();
+      this.outcomeMemo.set(key, o);
+    }
+    return o;
+  }
+
   private evalDevice(bdf: string, device: Device | null, scope: Scope): DeviceEval {
     const worlds = this.worldsOf(device, scope);
-    const outcomes = worlds.map((w) => [
-      oldRule(w.header, w.driver, this.oldCtx),
-      ...this.states.map((s) => newRule(w.driver, s)),
-    ]);
+    const outcomes = worlds.map((w) => this.outcomesOf(w.header, w.driver));
     const known = worlds.length === 1;
     return { device, bdf, worlds, outcomes, known, judgedDriver: known ? worlds[0]!.driver : null };
   }

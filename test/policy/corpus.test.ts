@@ -13,6 +13,7 @@ import { loadPolicyTables, type PolicyTables } from '../../src/policy/tables.js'
 import { buildTimeline } from '../../src/policy/declarations.js';
 import { Judge } from '../../src/policy/judge.js';
 import { SCOPES, type GroupJudgement } from '../../src/policy/model.js';
+import { countHost, emptyCounts, impactRecord, summarizeHost, Tally } from '../../src/policy/analysis.js';
 import { FORUMS, LINUXHW, ROOT } from '../support/cli.js';
 
 const SERIES = join(ROOT, 'corpora', 'series');
@@ -160,5 +161,35 @@ describe('forums corpus: published passthrough setups, hand-derived expectations
     const j = await judgeForum('yyu-vm-rx580');
     const g = groupWith(j.groups, '0000:2e:00.0', 'actual')!;
     expect([g.old, g.base, g.final, g.change]).toEqual(['viable', 'viable', 'viable', null]);
+  });
+});
+
+describe('counts summed in batches (worker threads) equal host-by-host folding', () => {
+  it('linuxhw + forums in batches of 7: same summary and the same affected hosts as Tally.add per host', async () => {
+    const series = await readSeries({ paths: [join(SERIES, 'portdrv')] });
+    const timeline = buildTimeline(series, tables);
+    const judge = new Judge(tables, timeline, { scopes: SCOPES });
+    const patches = timeline.patchIndexes.length;
+    const all = [...linuxhw, ...forums.values()];
+    const perHost = new Tally(series, timeline);
+    const batched = new Tally(series, timeline);
+    for (let i = 0; i < all.length; i += 7) {
+      const counts = emptyCounts(patches);
+      for (const { host, groups } of all.slice(i, i + 7)) {
+        const j = judge.judgeHost(host, groups);
+        perHost.add(j);
+        const s = summarizeHost(j, patches);
+        countHost(counts, s);
+        if (s.impact) batched.addImpact(impactRecord(s.impact));
+      }
+      batched.addCounts(counts);
+    }
+    const a = perHost.result();
+    const b = batched.result();
+    expect(b.summary.hostsRead).toBe(61);
+    expect(b.summary.regressions.potential).toBe(6);
+    expect(b.summary.withoutSeries.regressions).toEqual({ actual: 1, potential: 87 });
+    expect(b.summary).toEqual(a.summary);
+    expect([...b.hosts]).toEqual([...a.hosts]);
   });
 });
