@@ -9,7 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { listCorpus, manifestLookup, type CorpusEntry } from '../corpus/read.js';
 import type { JudgedBatch, JudgedFile, JudgeSetup } from './judge-file.js';
-import { emptyCounts } from '../policy/analysis.js';
+import { emptyCounts, encodeImpacts } from '../policy/analysis.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { WorkerFile, WorkerReply, WorkerRequest } from './analyze-worker.js';
 
@@ -156,7 +156,7 @@ export async function* judgeInWorkers(paths: string[], options: WorkerJudgeOptio
         if (entry.kind === 'skip') {
           const { item } = entry;
           if (item.kind === 'skipped') {
-            enqueue(Promise.resolve({ files: [skippedFile(item.reason, item.diagnostics)], counts: emptyCounts(0) }));
+            enqueue(Promise.resolve({ files: [skippedFile(item.reason, item.diagnostics)], counts: emptyCounts(0), impacts: encodeImpacts([]) }));
           }
         } else {
           enqueue(options.local(entry));
@@ -173,5 +173,5 @@ export async function* judgeInWorkers(paths: string[], options: WorkerJudgeOptio
 
 /** An input the walk itself skipped (unreadable folder entry...): a file record with no host. */
 function skippedFile(reason: string, diagnostics: Diagnostic[]): JudgedFile {
-  return { bytes: 0, hosts: 0, skipped: [reason], diagnostics, impacts: [] };
+  return { bytes: 0, hosts: 0, skipped: [reason], diagnostics };
 }

@@ -7,14 +7,10 @@ import { readCorpusFileSync, type FileMetadata } from '../corpus/read.js';
 import { buildTimeline } from '../policy/declarations.js';
 import { Judge } from '../policy/judge.js';
 import { judgeBatch, type ItemJudge, type JudgedBatch, type JudgeSetup } from './judge-file.js';
-import { heapCap } from './heap.js';
 
 export interface WorkerFile extends FileMetadata {
   path: string;
 }
-
-/** Used heap past which a worker collects after a batch (its live data is one batch of hosts). */
-const WORKER_HEAP_MB = 16;
 
 export type WorkerRequest = { id: number; files: WorkerFile[] };
 export type WorkerReply = { id: number; batch: JudgedBatch } | { id: number; error: string };
@@ -28,9 +24,6 @@ async function setUp(setup: JudgeSetup): Promise<ItemJudge> {
 
 const port = parentPort;
 if (port) {
-  // Left to V8, a worker's old generation kept the garbage of thousands of files before its first
-  // full collection (used heap 13 -> 22 MB over 19,000 files), so peak RSS grew with corpus size.
-  const collect = heapCap(Number(process.env['VFIO_IMPACT_WORKER_HEAP_MB'] ?? WORKER_HEAP_MB));
   const ready = setUp(workerData as JudgeSetup);
   // Avoid an unhandled rejection before the first batch arrives; the error is sent with it.
   ready.catch(() => undefined);
@@ -43,8 +36,9 @@ if (port) {
         } catch (err) {
           reply = { id: req.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
         }
-        port.postMessage(reply);
-        collect?.();
+        // The affected hosts' bytes move to the main thread instead of being copied.
+        if ('batch' in reply) port.postMessage(reply, [reply.batch.impacts.bytes.buffer as ArrayBuffer]);
+        else port.postMessage(reply);
       },
       (err: unknown) => port.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) } satisfies WorkerReply),
     );

@@ -1,8 +1,7 @@
 // Bounding a long-running thread's heap. V8 collects the old generation only when it reaches a
-// limit that itself grows, so a thread that turns out garbage at a steady rate for minutes
-// (judging files, or receiving worker replies) holds more heap the longer it runs: peak RSS
-// then depended on corpus size. A full collection once the used heap passes a fixed mark keeps
-// it flat; measured figures are in the callers' comments and in `npm run bench`.
+// limit that itself grows, so a thread that turns out garbage at a steady rate for minutes (the
+// main thread receiving worker replies) holds more heap the longer it runs, and peak RSS then
+// depended on corpus size. A full collection once the used heap passes a fixed mark keeps it flat.
 
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';

@@ -10,7 +10,7 @@ import type { Scope } from '../policy/model.js';
 import type { AcsOverride } from '../topology/override.js';
 import type { QuirkTables } from '../topology/quirks.js';
 import { groupsForHost } from '../topology/groups.js';
-import { countHost, emptyCounts, impactRecord, summarizeHost, type HostCounts, type ImpactRecord } from '../policy/analysis.js';
+import { countHost, emptyCounts, encodeImpacts, summarizeHost, type EncodedImpacts, type HostCounts, type HostImpact } from '../policy/analysis.js';
 import type { Judge } from '../policy/judge.js';
 import type { PolicyTables } from '../policy/tables.js';
 
@@ -35,16 +35,15 @@ export interface JudgedFile {
   hosts: number;
   /** Why each of its skipped items was skipped. */
   skipped: string[];
-  /** Diagnostics of its items, in item order (the hosts' own, then those of skipped items). */
+  /** Diagnostics of its items, in item order. */
   diagnostics: Diagnostic[];
-  /** Its hosts with changed groups, already serialised. */
-  impacts: ImpactRecord[];
 }
 
-/** Files judged together, in input order, with their hosts' counts summed. */
+/** Files judged together, in input order, with their hosts' counts summed and their affected hosts encoded. */
 export interface JudgedBatch {
   files: JudgedFile[];
   counts: HostCounts;
+  impacts: EncodedImpacts;
 }
 
 export interface ItemJudge {
@@ -55,9 +54,9 @@ export interface ItemJudge {
   acsOverride?: AcsOverride;
 }
 
-/** Judge the items of one input file; their counts are added to `counts`. */
-export function judgeFile(items: readonly CorpusItem[], bytes: number, j: ItemJudge, counts: HostCounts): JudgedFile {
-  const file: JudgedFile = { bytes, hosts: 0, skipped: [], diagnostics: [], impacts: [] };
+/** Judge the items of one input file; their counts are added to `counts`, affected hosts to `impacts`. */
+export function judgeFile(items: readonly CorpusItem[], bytes: number, j: ItemJudge, counts: HostCounts, impacts: HostImpact[]): JudgedFile {
+  const file: JudgedFile = { bytes, hosts: 0, skipped: [], diagnostics: [] };
   for (const item of items) {
     for (const d of item.kind === 'host' ? item.host.diagnostics : item.diagnostics) file.diagnostics.push(d);
     if (item.kind === 'skipped') {
@@ -69,7 +68,7 @@ export function judgeFile(items: readonly CorpusItem[], bytes: number, j: ItemJu
     const summary = summarizeHost(j.judge.judgeHost(host, groups), j.patches);
     file.hosts++;
     countHost(counts, summary);
-    if (summary.impact !== null) file.impacts.push(impactRecord(summary.impact));
+    if (summary.impact !== null) impacts.push(summary.impact);
   }
   return file;
 }
@@ -77,9 +76,10 @@ export function judgeFile(items: readonly CorpusItem[], bytes: number, j: ItemJu
 /** A batch of inputs, each read (`read`) and judged before the next is read: one file's hosts in memory at a time. */
 export function judgeBatch<T>(inputs: readonly T[], read: (input: T) => { items: readonly CorpusItem[]; bytes: number }, j: ItemJudge): JudgedBatch {
   const counts = emptyCounts(j.patches);
+  const impacts: HostImpact[] = [];
   const files = inputs.map((input) => {
     const { items, bytes } = read(input);
-    return judgeFile(items, bytes, j, counts);
+    return judgeFile(items, bytes, j, counts, impacts);
   });
-  return { files, counts };
+  return { files, counts, impacts: encodeImpacts(impacts) };
 }

@@ -91,13 +91,16 @@ export interface ImpactList extends Iterable<HostImpact> {
  */
 export interface ImpactStore {
   add(h: HostImpact): void;
-  /** The same host already as JSON (from a worker): `key` is the host without its changes. */
-  addSerialized(key: HostImpact, json: string): void;
+  /** Hosts judged in another thread, already encoded (see encodeImpacts). */
+  addEncoded(e: EncodedImpacts): void;
   /** Most regressions first, then undetermined, then fixes, then host id. */
   sorted(): ImpactList;
 }
 
-export function compareImpact(a: HostImpact, b: HostImpact): number {
+/** What affected hosts are sorted by. */
+export type ImpactSortKey = Pick<HostImpact, 'host' | 'regressions' | 'undetermined' | 'fixes'>;
+
+export function compareImpact(a: ImpactSortKey, b: ImpactSortKey): number {
   return (
     b.regressions - a.regressions ||
     b.undetermined - a.undetermined ||
@@ -106,13 +109,54 @@ export function compareImpact(a: HostImpact, b: HostImpact): number {
   );
 }
 
+export function sortKeyOf(h: HostImpact): ImpactSortKey {
+  return { host: h.host, regressions: h.regressions, undetermined: h.undetermined, fixes: h.fixes };
+}
+
+/**
+ * Affected hosts as they cross from a worker thread: one block of UTF-8 JSON lines, moved (not
+ * copied) with postMessage's transfer list, and each host's sort key. The main thread writes the
+ * block to the store's file as it is: no JSON string of a host is ever made on its heap.
+ */
+export interface EncodedImpacts {
+  keys: ImpactSortKey[];
+  /** Byte length of each host's line, its newline included. */
+  lengths: number[];
+  /** The lines, in `keys` order, each ending in "\n". Owns its ArrayBuffer (transferable). */
+  bytes: Uint8Array;
+}
+
+export function encodeImpacts(hosts: readonly HostImpact[]): EncodedImpacts {
+  const lines = hosts.map((h) => `${JSON.stringify(h)}\n`);
+  const lengths = lines.map((l) => Buffer.byteLength(l, 'utf8'));
+  // Not Buffer.from: pooled Buffers share one ArrayBuffer, which a transfer would take away.
+  const bytes = new Uint8Array(lengths.reduce((n, l) => n + l, 0));
+  const encoder = new TextEncoder();
+  let at = 0;
+  lines.forEach((l, i) => {
+    encoder.encodeInto(l, bytes.subarray(at));
+    at += lengths[i]!;
+  });
+  return { keys: hosts.map(sortKeyOf), lengths, bytes };
+}
+
+export function decodeImpacts(e: EncodedImpacts): HostImpact[] {
+  const decoder = new TextDecoder();
+  let at = 0;
+  return e.lengths.map((len) => {
+    const h = JSON.parse(decoder.decode(e.bytes.subarray(at, at + len - 1))) as HostImpact;
+    at += len;
+    return h;
+  });
+}
+
 export class MemoryImpactStore implements ImpactStore {
   private readonly hosts: HostImpact[] = [];
   add(h: HostImpact): void {
     this.hosts.push(h);
   }
-  addSerialized(_key: HostImpact, json: string): void {
-    this.hosts.push(JSON.parse(json) as HostImpact);
+  addEncoded(e: EncodedImpacts): void {
+    for (const h of decodeImpacts(e)) this.hosts.push(h);
   }
   sorted(): HostImpact[] {
     return [...this.hosts].sort(compareImpact);
@@ -170,9 +214,9 @@ export class Tally {
     addCounts(this.summary, c);
   }
 
-  /** An affected host judged elsewhere, as `impactRecord` made it. */
-  addImpact(r: ImpactRecord): void {
-    this.affected.addSerialized(r.key, r.json);
+  /** Affected hosts judged in another thread (their counts come with addCounts). */
+  addImpacts(e: EncodedImpacts): void {
+    this.affected.addEncoded(e);
   }
 
   result(): Analysis {
@@ -254,16 +298,6 @@ function addGroupCounts(into: HostCounts, from: GroupCounts, changed: Transition
     if (t) addTransitions(t, p);
   });
   addTransitions(into, changed);
-}
-
-/** An affected host as it crosses threads: JSON the store takes as it is, and the host without its changes to sort by. */
-export interface ImpactRecord {
-  key: HostImpact;
-  json: string;
-}
-
-export function impactRecord(h: HostImpact): ImpactRecord {
-  return { key: { ...h, changes: [] }, json: JSON.stringify(h) };
 }
 
 function addTransitions(into: Transitions, from: Transitions): void {

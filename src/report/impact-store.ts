@@ -5,10 +5,10 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareImpact, type HostImpact, type ImpactList, type ImpactStore } from '../policy/analysis.js';
+import { compareImpact, decodeImpacts, encodeImpacts, type EncodedImpacts, type HostImpact, type ImpactList, type ImpactSortKey, type ImpactStore } from '../policy/analysis.js';
 
 interface Entry {
-  key: HostImpact; // only the sort fields are filled
+  key: ImpactSortKey;
   offset: number;
   length: number;
 }
@@ -29,17 +29,31 @@ export class FileImpactStore implements ImpactStore {
       this.memory.push(h);
       return;
     }
-    if (this.entries === null) this.spill();
-    this.write({ ...h, changes: [] }, JSON.stringify(h));
+    this.addEncoded(encodeImpacts([h]));
   }
 
-  addSerialized(key: HostImpact, json: string): void {
-    if (this.entries === null && this.memory.length < this.inMemory) {
-      this.memory.push(JSON.parse(json) as HostImpact);
-      return;
+  addEncoded(e: EncodedImpacts): void {
+    let first = 0;
+    let at = 0;
+    if (this.entries === null) {
+      // Below the limit, hosts stay in memory as objects.
+      const hosts = decodeImpacts(e);
+      while (first < hosts.length && this.memory.length < this.inMemory) {
+        this.memory.push(hosts[first]!);
+        at += e.lengths[first]!;
+        first++;
+      }
+      if (first === hosts.length) return;
+      this.spill();
     }
-    if (this.entries === null) this.spill();
-    this.write(key, json);
+    // The rest of the block goes to the file in one write, as it came.
+    const block = e.bytes.subarray(at);
+    let written = 0;
+    while (written < block.length) written += writeSync(this.fd!, block, written, block.length - written, this.size + written);
+    for (let i = first; i < e.keys.length; i++) {
+      this.entries!.push({ key: e.keys[i]!, offset: this.size, length: e.lengths[i]! - 1 });
+      this.size += e.lengths[i]!;
+    }
   }
 
   sorted(): ImpactList {
@@ -75,14 +89,6 @@ export class FileImpactStore implements ImpactStore {
     this.entries = [];
     const kept = this.memory;
     this.memory = [];
-    for (const h of kept) this.write({ ...h, changes: [] }, JSON.stringify(h));
-  }
-
-  private write(key: HostImpact, json: string): void {
-    const buf = Buffer.from(json + '\n', 'utf8');
-    let written = 0;
-    while (written < buf.length) written += writeSync(this.fd!, buf, written, buf.length - written, this.size + written);
-    this.entries!.push({ key, offset: this.size, length: buf.length - 1 });
-    this.size += buf.length;
+    if (kept.length > 0) this.addEncoded(encodeImpacts(kept));
   }
 }

@@ -13,7 +13,7 @@ import { loadPolicyTables, type PolicyTables } from '../../src/policy/tables.js'
 import { buildTimeline } from '../../src/policy/declarations.js';
 import { Judge } from '../../src/policy/judge.js';
 import { SCOPES, type GroupJudgement } from '../../src/policy/model.js';
-import { countHost, emptyCounts, impactRecord, summarizeHost, Tally } from '../../src/policy/analysis.js';
+import { countHost, emptyCounts, encodeImpacts, summarizeHost, Tally, type HostImpact } from '../../src/policy/analysis.js';
 import { FORUMS, LINUXHW, ROOT } from '../support/cli.js';
 
 const SERIES = join(ROOT, 'corpora', 'series');
@@ -175,14 +175,16 @@ describe('counts summed in batches (worker threads) equal host-by-host folding',
     const batched = new Tally(series, timeline);
     for (let i = 0; i < all.length; i += 7) {
       const counts = emptyCounts(patches);
+      const impacts: HostImpact[] = [];
       for (const { host, groups } of all.slice(i, i + 7)) {
         const j = judge.judgeHost(host, groups);
         perHost.add(j);
         const s = summarizeHost(j, patches);
         countHost(counts, s);
-        if (s.impact) batched.addImpact(impactRecord(s.impact));
+        if (s.impact) impacts.push(s.impact);
       }
       batched.addCounts(counts);
+      batched.addImpacts(encodeImpacts(impacts));
     }
     const a = perHost.result();
     const b = batched.result();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { FileImpactStore } from '../../src/report/impact-store.js';
-import { MemoryImpactStore, type HostImpact } from '../../src/policy/analysis.js';
+import { encodeImpacts, MemoryImpactStore, type HostImpact } from '../../src/policy/analysis.js';
 
 function impact(host: string, regressions: number, undetermined: number, fixes: number): HostImpact {
   return {
@@ -41,15 +41,24 @@ describe('FileImpactStore', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
-  it('hosts that arrive already serialised (from a worker) read back the same as objects', () => {
-    const viaJson = new FileImpactStore(1);
-    const viaObject = new FileImpactStore(1);
-    for (const h of hosts) {
-      viaJson.addSerialized({ ...h, changes: [] }, JSON.stringify(h));
-      viaObject.add(h);
+  it('hosts that arrive encoded (from a worker), in blocks across the spill point, read back the same as objects', () => {
+    const viaBlocks = new FileImpactStore(3);
+    const viaObject = new FileImpactStore(3);
+    const memory = new MemoryImpactStore();
+    // Blocks of 2, 0, 3: the spill happens inside the third block.
+    for (const block of [hosts.slice(0, 2), [], hosts.slice(2)]) {
+      viaBlocks.addEncoded(encodeImpacts(block));
+      memory.addEncoded(encodeImpacts(block));
     }
-    expect([...viaJson.sorted()]).toEqual([...viaObject.sorted()]);
-    viaJson.close();
+    for (const h of hosts) viaObject.add(h);
+    const fromBlocks = viaBlocks.sorted();
+    expect(Array.isArray(fromBlocks)).toBe(false);
+    expect([...fromBlocks].map((h) => h.host)).toEqual(['a', 'b', 'c', 'e', 'd']);
+    expect([...fromBlocks]).toEqual([...viaObject.sorted()]);
+    expect([...fromBlocks]).toEqual(memory.sorted());
+    // Multi-byte text (the platform holds é) keeps its byte lengths right.
+    expect([...fromBlocks][0]!.platform).toBe('Acme Board "quoted" \u00e9');
+    viaBlocks.close();
     viaObject.close();
   });
 
