@@ -3,17 +3,37 @@
 // already did: a CSV is often `cat`ed) and formula-looking cells neutralised.
 
 import { stringify } from 'csv-stringify/sync';
-import { allChanges, type Analysis } from '../policy/analysis.js';
+import type { Analysis } from '../policy/analysis.js';
 import { CHANGE_COLUMNS, changeRecord, neutraliseRecord } from './records.js';
 import { subjectsOf } from './json.js';
 import { sanitize } from '../diagnostics/sanitize.js';
 
-export function renderCsv(a: Analysis): string {
+/** Rows written per csv-stringify call: the header with the first, then records only. */
+const ROWS_PER_CHUNK = 512;
+
+/** The CSV in pieces, changes read from the store a host at a time (see jsonChunks). */
+export function* csvChunks(a: Analysis): Generator<string> {
   const subjects = subjectsOf(a.series);
-  const rows = allChanges(a).map((c) => {
-    const r = changeRecord(c, subjects);
-    for (const k of CHANGE_COLUMNS) r[k] = sanitize(r[k]);
-    return neutraliseRecord(r);
-  });
-  return stringify(rows, { header: true, columns: [...CHANGE_COLUMNS] });
+  const columns = [...CHANGE_COLUMNS];
+  let rows: Array<Record<string, string>> = [];
+  let header = true;
+  const flush = (): string => {
+    const text = stringify(rows, { header, columns });
+    header = false;
+    rows = [];
+    return text;
+  };
+  for (const h of a.hosts) {
+    for (const c of h.changes) {
+      const r = changeRecord(c, subjects);
+      for (const k of CHANGE_COLUMNS) r[k] = sanitize(r[k]);
+      rows.push(neutraliseRecord(r));
+      if (rows.length >= ROWS_PER_CHUNK) yield flush();
+    }
+  }
+  if (rows.length > 0 || header) yield flush();
+}
+
+export function renderCsv(a: Analysis): string {
+  return [...csvChunks(a)].join('');
 }

@@ -5,6 +5,7 @@
 import { lstat, open, rename, unlink, realpath } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { once, type EventEmitter } from 'node:events';
 import { CliError } from '../cli/context.js';
 
 export async function checkOutPath(out: string, inputs: readonly string[] = []): Promise<string> {
@@ -44,14 +45,22 @@ export async function checkOutPath(out: string, inputs: readonly string[] = []):
   return target;
 }
 
-export async function writeAtomic(path: string, content: string): Promise<void> {
+/** Write `chunks` to a stream as they come, waiting for it to drain when its buffer is full. */
+export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+  for (const chunk of chunks) {
+    if (!stream.write(chunk)) await once(stream as unknown as EventEmitter, 'drain');
+  }
+}
+
+export async function writeAtomic(path: string, content: string | Iterable<string>): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     // 'wx': fail rather than follow a planted symlink at the temp name.
     const fh = await open(tmp, 'wx', 0o644);
     try {
-      await fh.writeFile(content, 'utf8');
+      if (typeof content === 'string') await fh.writeFile(content, 'utf8');
+      else for (const chunk of content) await fh.write(chunk, null, 'utf8');
       await fh.sync();
     } finally {
       await fh.close();

@@ -1,7 +1,7 @@
 // Plain-text report: what a pipe or CI log gets. No escape sequences; every input-derived string
 // passes through sanitize() here, whatever the model already did.
 
-import type { Analysis, PerScope } from '../policy/analysis.js';
+import type { Analysis, HostImpact, PerScope } from '../policy/analysis.js';
 import type { Scope } from '../policy/model.js';
 import type { Series } from '../series/model.js';
 import { sanitize } from '../diagnostics/sanitize.js';
@@ -75,32 +75,43 @@ export function summaryLines(a: Analysis, scopes: readonly Scope[]): string[] {
   return lines;
 }
 
-export function renderText(a: Analysis, scopes: readonly Scope[]): string {
-  const lines: string[] = [...seriesLines(a.series), '', ...summaryLines(a, scopes), ''];
+/**
+ * The report in pieces: the series and summary, then one piece per affected host, read from the
+ * store one at a time, so a corpus with many affected hosts never has its whole report in memory.
+ */
+export function* textChunks(a: Analysis, scopes: readonly Scope[]): Generator<string> {
+  const head: string[] = [...seriesLines(a.series), '', ...summaryLines(a, scopes), ''];
   if (a.hosts.length === 0) {
-    lines.push('No group changes its verdict.');
-  } else {
-    lines.push(`Affected hosts (${a.hosts.length}), most regressions first:`);
-    for (const h of a.hosts) {
-      const conf = h.groupSource === 'derived' ? ` derived groups${h.groupConfidence === 'low' ? ', LOW CONFIDENCE' : ''}` : ` ${h.groupSource} groups`;
-      lines.push(
-        `  ${s(h.host)} (${s(h.platform)};${conf}): ${h.regressions} regressed, ${h.fixes} fixed, ${h.undetermined} undetermined`,
-      );
-      if (h.groupConfidence === 'low' && h.groupReason) lines.push(`    groups: ${s(h.groupReason)}`);
-      for (const c of h.changes) {
-        const g = c.group;
-        const patch = g.patch === null ? 'the new rule itself' : `patch #${g.patch}`;
-        lines.push(`    group ${s(g.group)} [${g.scope}] ${c.change}: old ${g.old} -> new ${g.final} (${patch}); devices ${g.devices.map(s).join(' ')}`);
-        for (const b of g.blocking) {
-          if (b.driver === null && g.undecided.includes(b.bdf)) continue;
-          lines.push(`      ${s(b.bdf)} ${s(b.driver ?? 'no driver')}: before: ${s(b.before)}; now: ${s(b.now)}`);
-        }
-        if (g.undecided.length > 0) {
-          lines.push(`      undecided (binding not shown by the input): ${g.undecided.map(s).join(' ')}`);
-        }
-        if (g.remedy) lines.push(`      remedy: ${s(g.remedy)}`);
-      }
-    }
+    head.push('No group changes its verdict.');
+    yield head.join('\n') + '\n';
+    return;
   }
-  return lines.join('\n') + '\n';
+  head.push(`Affected hosts (${a.hosts.length}), most regressions first:`);
+  yield head.join('\n') + '\n';
+  for (const h of a.hosts) yield hostLines(h).join('\n') + '\n';
+}
+
+export function renderText(a: Analysis, scopes: readonly Scope[]): string {
+  return [...textChunks(a, scopes)].join('');
+}
+
+function hostLines(h: HostImpact): string[] {
+  const lines: string[] = [];
+  const conf = h.groupSource === 'derived' ? ` derived groups${h.groupConfidence === 'low' ? ', LOW CONFIDENCE' : ''}` : ` ${h.groupSource} groups`;
+  lines.push(`  ${s(h.host)} (${s(h.platform)};${conf}): ${h.regressions} regressed, ${h.fixes} fixed, ${h.undetermined} undetermined`);
+  if (h.groupConfidence === 'low' && h.groupReason) lines.push(`    groups: ${s(h.groupReason)}`);
+  for (const c of h.changes) {
+    const g = c.group;
+    const patch = g.patch === null ? 'the new rule itself' : `patch #${g.patch}`;
+    lines.push(`    group ${s(g.group)} [${g.scope}] ${c.change}: old ${g.old} -> new ${g.final} (${patch}); devices ${g.devices.map(s).join(' ')}`);
+    for (const b of g.blocking) {
+      if (b.driver === null && g.undecided.includes(b.bdf)) continue;
+      lines.push(`      ${s(b.bdf)} ${s(b.driver ?? 'no driver')}: before: ${s(b.before)}; now: ${s(b.now)}`);
+    }
+    if (g.undecided.length > 0) {
+      lines.push(`      undecided (binding not shown by the input): ${g.undecided.map(s).join(' ')}`);
+    }
+    if (g.remedy) lines.push(`      remedy: ${s(g.remedy)}`);
+  }
+  return lines;
 }

@@ -13,11 +13,11 @@ import { SCOPES } from '../../policy/model.js';
 import { parseAcsOverride } from '../../topology/override.js';
 import { formatDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { sanitize } from '../../diagnostics/sanitize.js';
-import { renderText } from '../../report/text.js';
-import { renderJson } from '../../report/json.js';
-import { renderCsv } from '../../report/csv.js';
+import { textChunks } from '../../report/text.js';
+import { jsonChunks } from '../../report/json.js';
+import { csvChunks } from '../../report/csv.js';
 import { renderMarkdown } from '../../report/markdown.js';
-import { checkOutPath, writeAtomic } from '../../report/output.js';
+import { checkOutPath, writeAtomic, writeChunks } from '../../report/output.js';
 import {
   compareWithBaseline,
   githubAnnotations,
@@ -113,25 +113,27 @@ function progressPrinter(ctx: CliContext) {
   };
 }
 
-async function emit(ctx: CliContext, content: string, out: string | undefined, inputs: string[]): Promise<void> {
+/** The report, written piece by piece as the renderer makes it (never whole in memory). */
+async function emit(ctx: CliContext, content: Iterable<string>, out: string | undefined, inputs: string[]): Promise<void> {
   if (out === undefined) {
-    ctx.stdout.write(content);
+    await writeChunks(ctx.stdout, content);
     return;
   }
   const target = await checkOutPath(out, inputs);
   await writeAtomic(target, content);
 }
 
-function render(format: Exclude<Format, 'tui'>, r: AnalyzeResult, scopes: Scope[]): string {
+function render(format: Exclude<Format, 'tui'>, r: AnalyzeResult, scopes: Scope[]): Iterable<string> {
   switch (format) {
     case 'json':
-      return renderJson(r.analysis, { declaredTable: r.declaredLabel, diagnostics: r.diagnostics });
+      return jsonChunks(r.analysis, { declaredTable: r.declaredLabel, diagnostics: r.diagnostics });
     case 'csv':
-      return renderCsv(r.analysis);
+      return csvChunks(r.analysis);
     case 'markdown':
-      return renderMarkdown(r.analysis, scopes);
+      // Aggregated tables: small whatever the corpus size.
+      return [renderMarkdown(r.analysis, scopes)];
     case 'text':
-      return renderText(r.analysis, scopes);
+      return textChunks(r.analysis, scopes);
   }
 }
 

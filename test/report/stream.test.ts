@@ -1,0 +1,74 @@
+// The reports are written in pieces (affected hosts read from the spill file one at a time); the
+// pieces must join to exactly what rendering the whole analysis at once gives.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { runAnalysis, type AnalyzeResult } from '../../src/cli/pipeline.js';
+import { analysisJson, jsonChunks } from '../../src/report/json.js';
+import { csvChunks } from '../../src/report/csv.js';
+import { textChunks } from '../../src/report/text.js';
+import { terminalSafeJson } from '../../src/diagnostics/sanitize.js';
+import { CHANGE_COLUMNS } from '../../src/report/records.js';
+import { FORUMS, LINUXHW, ROOT } from '../support/cli.js';
+import { SCOPES } from '../../src/policy/model.js';
+import type { Analysis } from '../../src/policy/analysis.js';
+
+const SERIES = join(ROOT, 'corpora', 'series');
+let portdrv: AnalyzeResult;
+let empty: AnalyzeResult;
+
+beforeAll(async () => {
+  const prev = process.env['VFIO_IMPACT_HOSTS_IN_MEMORY'];
+  // Spill after 3 affected hosts: the pieces then come from the temporary file.
+  process.env['VFIO_IMPACT_HOSTS_IN_MEMORY'] = '3';
+  try {
+    portdrv = await runAnalysis({ series: [join(SERIES, 'portdrv')], corpus: [LINUXHW, FORUMS], scopes: [...SCOPES], workers: 0 });
+    // The actual scope alone with pci-stub's declaration: no group changes on linuxhw.
+    empty = await runAnalysis({ series: [join(SERIES, 'pci-stub')], corpus: [LINUXHW], scopes: ['actual'], workers: 0 });
+  } finally {
+    if (prev === undefined) delete process.env['VFIO_IMPACT_HOSTS_IN_MEMORY'];
+    else process.env['VFIO_IMPACT_HOSTS_IN_MEMORY'] = prev;
+  }
+});
+
+const extraOf = (r: AnalyzeResult) => ({ declaredTable: r.declaredLabel, diagnostics: r.diagnostics });
+const changesOf = (a: Analysis) => [...a.hosts].reduce((n, h) => n + h.changes.length, 0);
+
+describe('streamed reports', () => {
+  it('JSON pieces join to JSON.stringify of the whole report, with and without changes', () => {
+    for (const r of [portdrv, empty]) {
+      const whole = terminalSafeJson(JSON.stringify(analysisJson(r.analysis, extraOf(r)), null, 2)) + '\n';
+      expect([...jsonChunks(r.analysis, extraOf(r))].join('')).toBe(whole);
+    }
+    expect(changesOf(portdrv.analysis)).toBeGreaterThan(20);
+    expect(changesOf(empty.analysis)).toBe(0);
+    expect(JSON.parse([...jsonChunks(empty.analysis, extraOf(empty))].join('')).changes).toEqual([]);
+  });
+
+  it('JSON comes in more than one piece once the changes pass 64 KiB, and never holds a whole host twice', () => {
+    const pieces = [...jsonChunks(portdrv.analysis, extraOf(portdrv))];
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(64 * 1024 + 32 * 1024);
+  });
+
+  it('CSV pieces: one header, then records, equal to one csv-stringify call', () => {
+    for (const r of [portdrv, empty]) {
+      const pieces = [...csvChunks(r.analysis)];
+      const joined = pieces.join('');
+      const header = stringify([], { header: true, columns: [...CHANGE_COLUMNS] });
+      expect(joined.startsWith(header)).toBe(true);
+      expect(joined.split(header).length).toBe(2);
+      expect(joined.split('\n').filter((l) => l !== '').length).toBe(1 + changesOf(r.analysis));
+    }
+  });
+
+  it('text pieces: the summary first, then one piece per affected host', () => {
+    const pieces = [...textChunks(portdrv.analysis, SCOPES)];
+    expect(pieces.length).toBe(1 + portdrv.analysis.hosts.length);
+    expect(pieces[0]).toMatch(/Affected hosts \(13\), most regressions first:\n$/);
+    expect(pieces[1]).toMatch(/^ {2}notebook-dell-latitude-e6400-ced90af89e /);
+    const none = [...textChunks(empty.analysis, ['actual'])];
+    expect(none).toHaveLength(1);
+    expect(none[0]).toMatch(/No group changes its verdict\.\n$/);
+  });
+});
