@@ -3,6 +3,12 @@
 import { main } from '../dist/cli/main.js';
 import { sanitize } from '../dist/diagnostics/sanitize.js';
 
+// A reader that closes the pipe early (`| head`) is not an error of ours: writing stops (see
+// writeChunks) and the exit code is the run's own.
+process.stdout.on('error', (err) => {
+  if (err.code !== 'EPIPE') throw err;
+});
+
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

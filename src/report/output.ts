@@ -5,7 +5,6 @@
 import { lstat, open, rename, unlink, realpath } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { once, type EventEmitter } from 'node:events';
 import { CliError } from '../cli/context.js';
 
 export async function checkOutPath(out: string, inputs: readonly string[] = []): Promise<string> {
@@ -45,11 +44,43 @@ export async function checkOutPath(out: string, inputs: readonly string[] = []):
   return target;
 }
 
-/** Write `chunks` to a stream as they come, waiting for it to drain when its buffer is full. */
+/**
+ * Write `chunks` to a stream as they come, waiting for it to drain when its buffer is full. A
+ * reader that goes away (`| head`: EPIPE) ends the writing quietly, as for any Unix filter; the
+ * run still ends with its own exit code. Any other write error is thrown.
+ */
 export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
-  for (const chunk of chunks) {
-    if (!stream.write(chunk)) await once(stream as unknown as EventEmitter, 'drain');
+  let readerGone = false;
+  let failure: Error | null = null;
+  const onError = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE') readerGone = true;
+    else failure ??= err;
+  };
+  stream.on('error', onError);
+  try {
+    for (const chunk of chunks) {
+      if (readerGone || failure !== null) break;
+      if (!stream.write(chunk)) await drained(stream);
+    }
+  } finally {
+    stream.off('error', onError);
   }
+  if (failure !== null) throw failure;
+}
+
+/** Resolves once the stream drains, fails or closes (the caller looks at which). */
+function drained(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('error', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('error', done);
+    stream.on('close', done);
+  });
 }
 
 export async function writeAtomic(path: string, content: string | Iterable<string>): Promise<void> {

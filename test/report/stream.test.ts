@@ -72,3 +72,40 @@ describe('streamed reports', () => {
     expect(none[0]).toMatch(/No group changes its verdict\.\n$/);
   });
 });
+
+describe('a reader that goes away (`| head`)', () => {
+  it('analyze stops writing and exits with its own code, no error on stderr', async () => {
+    const { spawn } = await import('node:child_process');
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { BIN } = await import('../support/cli.js');
+    const { replicateCorpus, sourceDumps } = await import('../../src/bench/corpus.js');
+    // 400 copies of the linuxhw dumps: about 300 KB of JSON, several times what a pipe holds.
+    const dir = await mkdtemp(join(tmpdir(), 'vfio-impact-epipe-'));
+    try {
+      await replicateCorpus(await sourceDumps(LINUXHW), dir, 400);
+      const r = await new Promise<{ code: number | null; stderr: string; got: number }>((resolve, reject) => {
+        const child = spawn(process.execPath, [BIN, 'analyze', '--series', join(SERIES, 'portdrv'), '--corpus', dir, '--format', 'json'], {
+          cwd: ROOT,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let got = 0;
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        // Like `head -c`: read the first piece, then close the pipe.
+        child.stdout.once('data', (d: Buffer) => {
+          got = d.length;
+          child.stdout.destroy();
+        });
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stderr, got }));
+      });
+      expect(r.got).toBeGreaterThan(0);
+      expect(r.got).toBeLessThan(300_000);
+      expect(r.stderr).not.toMatch(/internal error|EPIPE/);
+      expect(r.code).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
