@@ -5,7 +5,7 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareImpact, decodeImpacts, encodeImpacts, type EncodedImpacts, type HostImpact, type ImpactList, type ImpactSortKey, type ImpactStore } from '../policy/analysis.js';
+import { compareImpact, encodeImpacts, type EncodedImpacts, type HostImpact, type ImpactList, type ImpactSortKey, type ImpactStore } from '../policy/analysis.js';
 
 interface Entry {
   key: ImpactSortKey;
@@ -36,14 +36,15 @@ export class FileImpactStore implements ImpactStore {
     let first = 0;
     let at = 0;
     if (this.entries === null) {
-      // Below the limit, hosts stay in memory as objects.
-      const hosts = decodeImpacts(e);
-      while (first < hosts.length && this.memory.length < this.inMemory) {
-        this.memory.push(hosts[first]!);
-        at += e.lengths[first]!;
+      // Below the limit, hosts stay in memory as objects (decoded one at a time).
+      const decoder = new TextDecoder();
+      while (first < e.keys.length && this.memory.length < this.inMemory) {
+        const len = e.lengths[first]!;
+        this.memory.push(JSON.parse(decoder.decode(e.bytes.subarray(at, at + len - 1))) as HostImpact);
+        at += len;
         first++;
       }
-      if (first === hosts.length) return;
+      if (first === e.keys.length) return;
       this.spill();
     }
     // The rest of the block goes to the file in one write, as it came.

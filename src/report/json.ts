@@ -73,7 +73,18 @@ export function* jsonChunks(a: Analysis, extra: { declaredTable: string; diagnos
     }
   }
   piece += first ? ']' : '\n  ]';
-  piece += `,\n  "diagnostics": ${JSON.stringify(extra.diagnostics, null, 2).replace(/\n/g, '\n  ')}\n}\n`;
+  // Warnings and errors, one per bad input at most: written one at a time too.
+  piece += ',\n  "diagnostics": [';
+  first = true;
+  for (const d of extra.diagnostics) {
+    piece += `${first ? '' : ','}\n    ${JSON.stringify(d, null, 2).replace(/\n/g, '\n    ')}`;
+    first = false;
+    if (piece.length >= CHUNK) {
+      yield terminalSafeJson(piece);
+      piece = '';
+    }
+  }
+  piece += `${first ? ']' : '\n  ]'}\n}\n`;
   yield terminalSafeJson(piece);
 }
 

@@ -2,7 +2,7 @@
 // rename), so an interrupted run leaves the old file intact. --out never writes through a
 // symlink and never overwrites one of the run's own inputs.
 
-import { lstat, open, rename, unlink, realpath } from 'node:fs/promises';
+import { lstat, open, rename, unlink, realpath, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CliError } from '../cli/context.js';
@@ -45,31 +45,37 @@ export async function checkOutPath(out: string, inputs: readonly string[] = []):
 }
 
 /**
- * Write `chunks` to a stream as they come, waiting for it to drain when its buffer is full. A
- * reader that goes away (`| head`: EPIPE) ends the writing quietly, as for any Unix filter; the
- * run still ends with its own exit code. Any other write error is thrown.
+ * Write `chunks` to a stream as they come, waiting for it to drain when its buffer is full.
+ * Writing stops at the first error the stream reports, or once it is no longer writable: a
+ * reader that went away (`| head`, EPIPE) is the ordinary case, as for any Unix filter. The error
+ * itself is for the stream's owner to report (bin/vfio-impact.js does for stdout: EPIPE is
+ * ignored, anything else ends the run with exit 2), so it is not thrown here.
  */
 export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
-  let readerGone = false;
-  let failure: Error | null = null;
-  const onError = (err: NodeJS.ErrnoException): void => {
-    if (err.code === 'EPIPE') readerGone = true;
-    else failure ??= err;
+  let failed = false;
+  const onError = (): void => {
+    failed = true;
   };
   stream.on('error', onError);
   try {
     for (const chunk of chunks) {
-      if (readerGone || failure !== null) break;
+      if (failed || !isWritable(stream)) break;
       if (!stream.write(chunk)) await drained(stream);
     }
   } finally {
     stream.off('error', onError);
   }
-  if (failure !== null) throw failure;
 }
 
-/** Resolves once the stream drains, fails or closes (the caller looks at which). */
+/** false once a stream was destroyed or ended (it will then never emit `drain`). */
+function isWritable(stream: NodeJS.WritableStream): boolean {
+  const s = stream as NodeJS.WritableStream & { destroyed?: boolean; writableEnded?: boolean };
+  return s.writable !== false && s.destroyed !== true && s.writableEnded !== true;
+}
+
+/** Resolves once the stream drains, fails or closes; at once if it can no longer drain. */
 function drained(stream: NodeJS.WritableStream): Promise<void> {
+  if (!isWritable(stream)) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       stream.off('drain', done);
@@ -83,6 +89,30 @@ function drained(stream: NodeJS.WritableStream): Promise<void> {
   });
 }
 
+/** An error thrown while making the content (a renderer bug, an unreadable spill file): not an I/O failure of the target. */
+class ContentError extends Error {
+  constructor(readonly inner: unknown) {
+    super('report content failed');
+  }
+}
+
+async function writeAll(fh: FileHandle, content: Iterable<string>): Promise<void> {
+  const it = content[Symbol.iterator]();
+  for (;;) {
+    let next: IteratorResult<string>;
+    try {
+      next = it.next();
+    } catch (err) {
+      throw new ContentError(err);
+    }
+    if (next.done) return;
+    const buf = Buffer.from(next.value, 'utf8');
+    // A short write on a regular file is rare, but writeFile retries it: so do we.
+    let written = 0;
+    while (written < buf.length) written += (await fh.write(buf, written, buf.length - written)).bytesWritten;
+  }
+}
+
 export async function writeAtomic(path: string, content: string | Iterable<string>): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -91,7 +121,7 @@ export async function writeAtomic(path: string, content: string | Iterable<strin
     const fh = await open(tmp, 'wx', 0o644);
     try {
       if (typeof content === 'string') await fh.writeFile(content, 'utf8');
-      else for (const chunk of content) await fh.write(chunk, null, 'utf8');
+      else await writeAll(fh, content);
       await fh.sync();
     } finally {
       await fh.close();
@@ -101,6 +131,8 @@ export async function writeAtomic(path: string, content: string | Iterable<strin
   } catch (err) {
     // A failed write (disk full, rename refused) leaves the old file as it was and no temp file behind.
     await unlink(tmp).catch(() => undefined);
+    // A failure making the content is not the target's: it surfaces as itself (with its stack).
+    if (err instanceof ContentError) throw err.inner;
     throw new CliError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
 }

@@ -109,3 +109,89 @@ describe('a reader that goes away (`| head`)', () => {
     }
   });
 });
+
+describe('writing the report', () => {
+  it('JSON diagnostics are streamed too: same bytes as the whole document, escapes kept', () => {
+    const diagnostics = Array.from({ length: 300 }, (_, i) => ({
+      file: `dump-${i}-\u202e\u0085.txt`,
+      line: i + 1,
+      severity: 'warning' as const,
+      code: 'truncated',
+      message: `lspci block cut off "mid-line" \\ ${'x'.repeat(200)}`,
+    }));
+    const extra = { declaredTable: 'test', diagnostics };
+    const pieces = [...jsonChunks(portdrv.analysis, extra)];
+    expect(pieces.join('')).toBe(terminalSafeJson(JSON.stringify(analysisJson(portdrv.analysis, extra), null, 2)) + '\n');
+    expect(JSON.parse(pieces.join('')).diagnostics).toHaveLength(300);
+    expect(pieces.join('')).not.toMatch(/[\u0085\u202e]/);
+  });
+
+  it('--out: a failure while making the report surfaces as itself, and no temporary file is left', async () => {
+    const { mkdtemp, readdir, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { writeAtomic } = await import('../../src/report/output.js');
+    const { CliError } = await import('../../src/cli/context.js');
+    const dir = await mkdtemp(join(tmpdir(), 'vfio-impact-out-'));
+    try {
+      function* failing(): Generator<string> {
+        yield 'first piece\n';
+        throw new TypeError('renderer bug');
+      }
+      const err = await writeAtomic(join(dir, 'report.json'), failing()).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err).not.toBeInstanceOf(CliError);
+      expect(await readdir(dir)).toEqual([]);
+      // A real write of pieces still lands whole.
+      await writeAtomic(join(dir, 'report.json'), ['a', 'é', 'b\n']);
+      const { readFile } = await import('node:fs/promises');
+      expect(await readFile(join(dir, 'report.json'), 'utf8')).toBe('aéb\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writeChunks on a stream destroyed without an error returns instead of waiting for a drain that never comes', async () => {
+    const { Writable } = await import('node:stream');
+    const { writeChunks } = await import('../../src/report/output.js');
+    let calls = 0;
+    const slow = new Writable({
+      highWaterMark: 4,
+      write(_chunk, _enc, _done) {
+        calls++; // never calls back: the buffer stays full
+      },
+    });
+    const pending = writeChunks(slow, ['12345', '67890', 'abcde']);
+    setTimeout(() => slow.destroy(), 20);
+    await expect(pending).resolves.toBeUndefined();
+    expect(calls).toBe(1);
+    await expect(writeChunks(slow, ['more'])).resolves.toBeUndefined();
+  });
+
+  it('stdout that cannot be written (> /dev/full): one message, exit 2', async () => {
+    const { spawn } = await import('node:child_process');
+    const { openSync, closeSync, existsSync } = await import('node:fs');
+    const { BIN } = await import('../support/cli.js');
+    if (!existsSync('/dev/full')) return;
+    const full = openSync('/dev/full', 'w');
+    try {
+      const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [BIN, 'analyze', '--series', join(SERIES, 'portdrv'), '--corpus', LINUXHW, '--format', 'json'], {
+          cwd: ROOT,
+          stdio: ['ignore', full, 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+      expect(r.code).toBe(2);
+      expect(r.stderr.match(/cannot write to standard output: ENOSPC/g)).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
+    } finally {
+      closeSync(full);
+    }
+  });
+});
