@@ -134,7 +134,9 @@ export async function runAnalysis(options: AnalyzeOptions, hooks: AnalyzeHooks =
       }
     }
   } else {
+    // In input order, as the worker path folds them: the same report run after run.
     for await (const item of readCorpus(options.corpus, {
+      ordered: true,
       concurrency: options.concurrency,
       onProgress: hooks.onProgress,
       stdin: options.stdin,

@@ -51,8 +51,9 @@ describe('analyze --workers: same results as in-process', () => {
     expect(workers.doc.changes).toEqual(inProcess.doc.changes);
     expect(workers.doc.series).toEqual(inProcess.doc.series);
     expect(workers.doc.declaredTable).toBe(inProcess.doc.declaredTable);
-    // The in-process reader yields files as they complete; compare diagnostics as sets.
-    expect(workers.doc.diagnostics.map(diagKey).sort()).toEqual(inProcess.doc.diagnostics.map(diagKey).sort());
+    // Both fold files in input order: the same diagnostics in the same order, the same document.
+    expect(workers.doc.diagnostics.map(diagKey)).toEqual(inProcess.doc.diagnostics.map(diagKey));
+    expect(workers.doc).toEqual(inProcess.doc);
     expect(sortedLines(workers.stderr)).toEqual(sortedLines(inProcess.stderr));
   });
 
@@ -88,7 +89,7 @@ describe('analyze --workers: same results as in-process', () => {
     });
     expect(workers.doc.summary).toEqual(inProcess.doc.summary);
     expect(workers.doc.changes).toEqual(inProcess.doc.changes);
-    expect(workers.doc.diagnostics.map(diagKey).sort()).toEqual(inProcess.doc.diagnostics.map(diagKey).sort());
+    expect(workers.doc.diagnostics.map(diagKey)).toEqual(inProcess.doc.diagnostics.map(diagKey));
     // Worker results are folded in input order: directory files sorted, then the missing path.
     const errorFiles = workers.doc.diagnostics.filter((d) => d.code !== 'stderr-spliced').map((d) => d.file);
     expect(errorFiles).toEqual([join(dir, 'b-empty.txt'), join(dir, 'c-binary.txt'), join(dir, 'd-prose.txt'), join(tmp, 'no-such-dir')]);
