@@ -65,22 +65,40 @@ function skipped(file: string, code: string, message: string, line: number | nul
   return { kind: 'skipped', file, reason: SKIP_REASONS[code] ?? code, diagnostics: [d] };
 }
 
+const FILE = 1;
+const DIRECTORY = 2;
+const SYMLINK = 3;
+
 async function* walkDir(dir: string): AsyncGenerator<Entry> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    if (!isCorpusInputName(e.name)) continue;
-    const full = join(dir, e.name);
-    if (e.isDirectory()) {
+  // A corpus folder can hold hundreds of thousands of dumps. Sorted once, then kept as bare
+  // names and a byte per entry: a Dirent object each would be about 40 MB at 239,000 files.
+  const { names, kinds } = await listDir(dir);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    const full = join(dir, name);
+    const kind = kinds[i];
+    if (kind === DIRECTORY) {
       yield* walkDir(full);
-    } else if (e.isFile()) {
+    } else if (kind === FILE) {
       yield { kind: 'file', path: full };
-    } else if (e.isSymbolicLink()) {
+    } else if (kind === SYMLINK) {
       const st = await stat(full).catch(() => null);
       if (st?.isDirectory()) yield* walkDir(full);
       else yield { kind: 'file', path: full };
     }
   }
+}
+
+/** The input names of `dir`, sorted, with what each is (0: neither file, folder nor link). */
+async function listDir(dir: string): Promise<{ names: string[]; kinds: Uint8Array }> {
+  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => isCorpusInputName(e.name));
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const kinds = new Uint8Array(entries.length);
+  const names = entries.map((e, i) => {
+    kinds[i] = e.isDirectory() ? DIRECTORY : e.isFile() ? FILE : e.isSymbolicLink() ? SYMLINK : 0;
+    return e.name;
+  });
+  return { names, kinds };
 }
 
 async function* walk(paths: string[]): AsyncGenerator<Entry> {
