@@ -18,9 +18,13 @@ export function hexDigit(c: number): number {
  * mostly start with upper-case letters (`Capabilities`, `DevCap`, `ACSCap`), so they fail here.
  */
 export function looksLikeAddress(s: string, at: number): boolean {
-  const c = s.charCodeAt(at);
-  if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  if (!isAddressStart(s.charCodeAt(at))) return false;
   return s.charCodeAt(at + 2) === 58 || s.charCodeAt(at + 4) === 58 || s.charCodeAt(at + 5) === 58;
+}
+
+/** A lower-case hex digit, the first character of an address as lspci and sysfs print it. */
+export function isAddressStart(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
 }
 
 export interface Address {
@@ -123,25 +127,59 @@ export function idPair(s: string, at: number): [string, string] | null {
  * Also used for the `Subsystem:` line.
  */
 export function parseNamesAndIds(desc: string): { name: string; ids: [string, string] | null } {
-  let end = desc.length;
-  // Strip `(prog-if ...)` then `(rev xx)`; prog-if may hold a bracketed name.
-  if (desc.charCodeAt(end - 1) === 41 /* ) */) {
-    const p = desc.lastIndexOf(' (prog-if ');
-    if (p >= 0) end = p;
-  }
-  if (desc.charCodeAt(end - 1) === 41) {
-    const r = desc.lastIndexOf(' (rev ', end);
-    if (r >= 0) end = r;
-  }
+  const end = namesEnd(desc);
   // -nn: the last bracket pair is the IDs.
-  if (desc.charCodeAt(end - 1) === 93 /* ] */ && end >= 11 && desc.charCodeAt(end - 11) === 91 /* [ */) {
-    const ids = idPair(desc, end - 10);
-    if (ids) return { name: desc.slice(0, end - 11).trimEnd(), ids };
-  }
+  const nn = bracketIds(desc, end);
+  if (nn) return { name: desc.slice(0, end - 11).trimEnd(), ids: nn };
   // -n: numbers only.
   const ids = idPair(desc, 0);
   if (ids && (end === 9 || desc.charCodeAt(9) === 32)) return { name: '', ids };
   return { name: desc.slice(0, end).trimEnd(), ids: null };
+}
+
+/** The IDs of parseNamesAndIds alone (the `Subsystem:` line needs no name). */
+export function parseIds(desc: string): [string, string] | null {
+  const end = namesEnd(desc);
+  const nn = bracketIds(desc, end);
+  if (nn) return nn;
+  const ids = idPair(desc, 0);
+  return ids && (end === 9 || desc.charCodeAt(9) === 32) ? ids : null;
+}
+
+/** `[vvvv:dddd]` just before `end`, or null. */
+function bracketIds(desc: string, end: number): [string, string] | null {
+  if (desc.charCodeAt(end - 1) === 93 /* ] */ && end >= 11 && desc.charCodeAt(end - 11) === 91 /* [ */) {
+    return idPair(desc, end - 10);
+  }
+  return null;
+}
+
+/** End of the names and IDs: before a trailing `(prog-if ...)` and `(rev xx)`. */
+function namesEnd(desc: string): number {
+  let end = desc.length;
+  // Strip `(prog-if ...)` then `(rev xx)`; prog-if may hold a bracketed name.
+  if (desc.charCodeAt(end - 1) === 41 /* ) */) {
+    const p = lastSpaced(desc, '(prog-if ', desc.length);
+    if (p >= 0) end = p;
+  }
+  if (desc.charCodeAt(end - 1) === 41) {
+    const r = lastSpaced(desc, '(rev ', end);
+    if (r >= 0) end = r;
+  }
+  return end;
+}
+
+/**
+ * `s.lastIndexOf(' ' + word, from)` for a `word` that starts with `(`. V8 runs lastIndexOf as
+ * a C++ builtin, a costly call on every header line; indexOf finds the rare `(` natively, and
+ * a name rarely holds more than one.
+ */
+function lastSpaced(s: string, word: string, from: number): number {
+  let last = -1;
+  for (let i = s.indexOf(word, 1); i >= 0 && i - 1 <= from; i = s.indexOf(word, i + 1)) {
+    if (s.charCodeAt(i - 1) === 32) last = i - 1;
+  }
+  return last;
 }
 
 /**

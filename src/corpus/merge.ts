@@ -104,29 +104,40 @@ function listedToDevice(l: ListedDevice): Device {
   };
 }
 
+/**
+ * A number standing for the address, one to one over what parseAddress yields (domain below
+ * 2^32, bus below 256, slot below 32, function below 8): cheaper Map keys than bdf strings,
+ * which would have to be flattened and hashed.
+ */
+function addressKey(d: { domain: number; bus: number; device: number; function: number }): number {
+  return ((d.domain * 256 + d.bus) * 32 + d.device) * 8 + d.function;
+}
+
 function compareDevices(a: Device, b: Device): number {
   return a.domain - b.domain || a.bus - b.bus || a.device - b.device || a.function - b.function;
 }
 
 /** Devices of one host, sorted by address, with multifunction inferred from siblings (spec §6.2). */
 export function mergeHost(input: MergeInput, diagnostics: Diagnostic[]): Device[] {
-  const byBdf = new Map<string, Device>();
+  const byBdf = new Map<number, Device>();
   for (const b of input.blocks) {
-    const d = blockToDevice(b, input.kernelLinesShown);
-    const seen = byBdf.get(d.bdf);
+    const key = addressKey(b.header);
+    const seen = byBdf.get(key);
     if (seen) {
+      const bdf = formatBdf(b.header.domain, b.header.bus, b.header.device, b.header.function);
       diagnostics.push(
-        diag(input.file, b.line, 'warning', 'duplicate-device', `device ${d.bdf} appears again (first at line ${seen.line}); the first block is kept`),
+        diag(input.file, b.line, 'warning', 'duplicate-device', `device ${bdf} appears again (first at line ${seen.line}); the first block is kept`),
       );
       continue;
     }
-    byBdf.set(d.bdf, d);
+    byBdf.set(key, blockToDevice(b, input.kernelLinesShown));
   }
-  const listedGroup = new Map<string, ListedDevice>();
+  const listedGroup = new Map<number, ListedDevice>();
   for (const l of input.listed) {
     const fromListing = listedToDevice(l);
     const bdf = fromListing.bdf;
-    const before = listedGroup.get(bdf);
+    const key = addressKey(l.header);
+    const before = listedGroup.get(key);
     if (before) {
       if (before.group !== l.group) {
         diagnostics.push(
@@ -135,10 +146,10 @@ export function mergeHost(input: MergeInput, diagnostics: Diagnostic[]): Device[
       }
       continue;
     }
-    listedGroup.set(bdf, l);
-    const d = byBdf.get(bdf);
+    listedGroup.set(key, l);
+    const d = byBdf.get(key);
     if (!d) {
-      byBdf.set(bdf, fromListing);
+      byBdf.set(key, fromListing);
       continue;
     }
     if (d.iommuGroup !== null && d.iommuGroup !== l.group) {

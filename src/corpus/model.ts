@@ -135,7 +135,15 @@ export type CorpusItem =
   | { kind: 'skipped'; file: string; reason: string; diagnostics: Diagnostic[] };
 
 export function formatBdf(domain: number, bus: number, device: number, fn: number): string {
-  return `${domain.toString(16).padStart(4, '0')}:${bus.toString(16).padStart(2, '0')}:${device
-    .toString(16)
-    .padStart(2, '0')}.${fn.toString(16)}`;
+  // Table lookups for the usual values: toString(16) + padStart four times cost more than the
+  // rest of a device's merge. Anything outside the tables takes the general form.
+  const d = domain === 0 ? '0000' : domain.toString(16).padStart(4, '0');
+  const b = HEX2[bus] ?? bus.toString(16).padStart(2, '0');
+  const s = HEX2[device] ?? device.toString(16).padStart(2, '0');
+  const f = HEX1[fn] ?? fn.toString(16);
+  return `${d}:${b}:${s}.${f}`;
 }
+
+/** `HEX2[n]`: n in two lower-case hex digits (0-255); `HEX1[n]`: n in one (0-15). */
+const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX1 = Array.from({ length: 16 }, (_, i) => i.toString(16));

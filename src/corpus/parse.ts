@@ -7,7 +7,7 @@
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatBdf, type Host, type HostMetadata } from './model.js';
 import { newBlock, type Block, type ListedDevice } from './block.js';
-import { clean, looksLikeAddress, parseDeviceLine, type DeviceLine } from './device-line.js';
+import { clean, isAddressStart, looksLikeAddress, parseDeviceLine, type DeviceLine } from './device-line.js';
 import { readBodyLine } from './lspci-verbose.js';
 import { readGroupLine, readLsEntry, readSysfsLine, type ListingForm } from './listing.js';
 import { commandShowsKernel } from './lspci-short.js';
@@ -177,9 +177,12 @@ function isBlank(text: string): boolean {
  * place, and only the lines another reader needs whole are cut out of it.
  */
 function readLine(st: State, t: string, pos: number, eol: number, lineNo: number): void {
+  // `c` ends as the first non-blank character: each read of `t` costs a few ns, and every
+  // reader below dispatches on it.
   let at = pos;
+  let c = 0;
   while (at < eol) {
-    const c = t.charCodeAt(at);
+    c = t.charCodeAt(at);
     if (c !== 32 && c !== 9) break;
     at++;
   }
@@ -189,13 +192,12 @@ function readLine(st: State, t: string, pos: number, eol: number, lineNo: number
     st.lsGroup = null;
     return;
   }
-  const c = t.charCodeAt(at);
 
   // An indented line of the current device block: nearly every line of a verbose dump.
   const cur = st.cur;
   if (at > pos && cur !== null) {
     // looksLikeAddress may peek past the line end in `t`: a false yes is refused by parseDeviceLine.
-    if (looksLikeAddress(t, at)) {
+    if (isAddressStart(c) && looksLikeAddress(t, at)) {
       // Pastes with odd indentation put header lines at any depth.
       const dl = parseDeviceLine(t.slice(pos, eol), at - pos);
       if (dl) {
@@ -204,9 +206,15 @@ function readLine(st: State, t: string, pos: number, eol: number, lineNo: number
       }
     }
     // An indented listing after lspci output (`  IOMMU Group 1:` in a markdown list); the
-    // block's own `IOMMU group: 7` line has a colon after `group` and does not match.
-    if (c !== 73 /* I */ || !t.startsWith('IOMMU ', at) || readGroupLine(t.slice(pos, eol), at - pos) === null) {
-      readBodyLine(cur, t, at, eol, lineNo);
+    // block's own `IOMMU group: 7` line has a colon after `group` and does not match, so it
+    // is dismissed by that character before any prefix test or line copy.
+    if (
+      c !== 73 /* I */ ||
+      t.charCodeAt(at + 11) !== 32 ||
+      !t.startsWith('IOMMU ', at) ||
+      readGroupLine(t.slice(pos, eol), at - pos) === null
+    ) {
+      readBodyLine(cur, t, at, c, eol, lineNo);
       return;
     }
   }

@@ -319,10 +319,11 @@ export function summarizeHost(j: HostJudgement, patches: number): HostSummary {
     groupsJudged: zero(),
     groupsUndecided: zero(),
     withoutSeries: { regressions: zero(), fixes: zero(), undetermined: zero() },
-    perPatch: Array.from({ length: patches }, () => ({ regressions: zero(), fixes: zero(), undetermined: zero() })),
+    perPatch: [],
     changed: { regressions: zero(), fixes: zero(), undetermined: zero() },
     impact: null,
   };
+  for (let i = 0; i < patches; i++) out.perPatch.push({ regressions: zero(), fixes: zero(), undetermined: zero() });
   const impact: HostImpact = {
     host: j.host,
     file: j.file,
@@ -341,12 +342,13 @@ export function summarizeHost(j: HostJudgement, patches: number): HostSummary {
     const t0 = transition(g.old, g.base);
     if (t0 !== null) out.withoutSeries[t0][g.scope]++;
     let prev = g.base;
-    g.afterPatch.forEach((v, i) => {
+    for (let i = 0; i < g.afterPatch.length; i++) {
+      const v = g.afterPatch[i]!;
       const t = transition(prev, v);
       const tally = out.perPatch[i];
       if (tally && t !== null) tally[t][g.scope]++;
       prev = v;
-    });
+    }
     if (g.change === null) continue;
     if (g.change === 'regressed') impact.regressions++;
     else if (g.change === 'fixed') impact.fixes++;

@@ -37,9 +37,12 @@ export interface JudgeOptions {
 }
 
 interface World {
-  header: HeaderType;
-  driver: string | null;
+  readonly header: HeaderType;
+  readonly driver: string | null;
 }
+
+/** The one world of every normal-header device in the potential scope (shared: read only). */
+const REBOUND_TO_VFIO: World = { header: 'normal', driver: 'vfio-pci' };
 
 /** One device as the rules see it in a scope: its possible worlds and outcomes per state. */
 interface DeviceEval {
@@ -56,7 +59,15 @@ export class Judge {
   private readonly oldCtx: OldRuleContext;
   private readonly states: DeclarationState[];
   private readonly candidateDrivers: string[];
-  private readonly outcomeMemo = new Map<string, readonly DeviceOutcome[]>();
+  /**
+   * By header type, then driver: two plain look-ups. A joined `header\ndriver` key would be a
+   * new string to build and hash for every device of every group.
+   */
+  private readonly outcomeMemo: Record<HeaderType, Map<string | null, readonly DeviceOutcome[]>> = {
+    normal: new Map(),
+    bridge: new Map(),
+    cardbus: new Map(),
+  };
 
   constructor(
     readonly tables: PolicyTables,
@@ -124,7 +135,7 @@ export class Judge {
     for (const header of headers) {
       // Potential scope: every non-bridge device rebound to vfio-pci; bridges keep their driver.
       if (scope === 'potential' && header === 'normal') {
-        worlds.push({ header, driver: 'vfio-pci' });
+        worlds.push(REBOUND_TO_VFIO);
         continue;
       }
       if (device !== null && device.driverKnown) {
@@ -151,12 +162,17 @@ export class Judge {
    * memo is emptied past MAX_OUTCOME_MEMO pairs so a corpus of made-up names cannot grow it.
    */
   private outcomesOf(header: HeaderType, driver: string | null): readonly DeviceOutcome[] {
-    const key = driver === null ? header : `${header}\n${driver}`;
-    let o = this.outcomeMemo.get(key);
+    const memo = this.outcomeMemo;
+    const byDriver = memo[header];
+    let o = byDriver.get(driver);
     if (o === undefined) {
       o = [oldRule(header, driver, this.oldCtx), ...this.states.map((s) => newRule(driver, s))];
-      if (this.outcomeMemo.size >= MAX_OUTCOME_MEMO) this.outcomeMemo.clear();
-      this.outcomeMemo.set(key, o);
+      if (memo.normal.size + memo.bridge.size + memo.cardbus.size >= MAX_OUTCOME_MEMO) {
+        memo.normal.clear();
+        memo.bridge.clear();
+        memo.cardbus.clear();
+      }
+      byDriver.set(driver, o);
     }
     return o;
   }
@@ -171,25 +187,17 @@ export class Judge {
   private judgeGroup(group: IommuGroup, members: Array<Device | null>, scope: Scope): GroupJudgement {
     const evals = group.devices.map((bdf, i) => this.evalDevice(bdf, members[i] ?? null, scope));
     const nStates = this.states.length + 1;
-    const verdicts: Verdict[] = [];
-    for (let s = 0; s < nStates; s++) verdicts.push(groupVerdict(evals, s));
-    const old = verdicts[0]!;
-    const base = verdicts[1]!;
-    const afterPatch = verdicts.slice(2);
+    const old = groupVerdict(evals, 0);
+    const base = groupVerdict(evals, 1);
+    const afterPatch: Verdict[] = [];
+    for (let s = 2; s < nStates; s++) afterPatch.push(groupVerdict(evals, s));
     const last = nStates - 1;
-    const final = verdicts[last]!;
+    const final = afterPatch.length > 0 ? afterPatch[afterPatch.length - 1]! : base;
 
-    // Can the change happen / must it? Regression: all devices can pass old, one can pass old and fail final.
-    const canRegress =
-      evals.every((e) => e.outcomes.some((o) => o[0]!.pass)) &&
-      evals.some((e) => e.outcomes.some((o) => o[0]!.pass && !o[last]!.pass));
-    const canFix =
-      evals.every((e) => e.outcomes.some((o) => o[last]!.pass)) &&
-      evals.some((e) => e.outcomes.some((o) => o[last]!.pass && !o[0]!.pass));
     let change: Change | null = null;
     if (old === 'viable' && final === 'blocked') change = 'regressed';
     else if (old === 'blocked' && final === 'viable') change = 'fixed';
-    else if ((old === 'unknown' || final === 'unknown') && (canRegress || canFix)) change = 'undetermined';
+    else if ((old === 'unknown' || final === 'unknown') && changePossible(evals, last)) change = 'undetermined';
 
     const undecided = evals.filter((e) => !e.known).map((e) => e.bdf);
     const blocking: BlockingDevice[] = [];
@@ -219,7 +227,7 @@ export class Judge {
       afterPatch,
       final,
       change,
-      patch: attribute(verdicts.slice(1), this.timeline.patchIndexes),
+      patch: attribute(base, afterPatch, this.timeline.patchIndexes),
       blocking,
       undecided,
       judged: evals.map((e) => this.judgedDevice(e, last)),
@@ -231,10 +239,6 @@ export class Judge {
     const d = e.device;
     const first = e.outcomes[0]!;
     const known = e.known;
-    const unknownOutcome = (i: number): DeviceOutcome => {
-      const passes = new Set(e.outcomes.map((o) => o[i]!.pass));
-      return passes.size === 1 ? first[i]! : { pass: null, reason: 'depends on a binding the input does not show' };
-    };
     const driver = e.judgedDriver;
     return {
       bdf: e.bdf,
@@ -245,12 +249,48 @@ export class Judge {
       driver,
       driverKnown: known,
       dumpDriver: d?.driverKnown ? d.driver : null,
-      declared: known && driver !== null ? this.states[this.states.length - 1]!.declares(driver) : null,
-      old: known ? first[0]! : unknownOutcome(0),
-      base: known ? first[1]! : unknownOutcome(1),
-      final: known ? first[last]! : unknownOutcome(last),
+      // first[last] is newRule(driver, the last state): for a driver, pass is whether that state
+      // declares it (rules.ts), so no second look-up.
+      declared: known && driver !== null ? first[last]!.pass : null,
+      old: known ? first[0]! : unknownOutcome(e, 0),
+      base: known ? first[1]! : unknownOutcome(e, 1),
+      final: known ? first[last]! : unknownOutcome(e, last),
     };
   }
+}
+
+/** A device of unknown binding in state i: its outcome if every world agrees, else undecided. */
+function unknownOutcome(e: DeviceEval, i: number): DeviceOutcome {
+  const passes = new Set(e.outcomes.map((o) => o[i]!.pass));
+  return passes.size === 1 ? e.outcomes[0]![i]! : { pass: null, reason: 'depends on a binding the input does not show' };
+}
+
+/**
+ * Can the change happen / must it? Regression: all devices can pass old, one can pass old and
+ * fail final (`last`); fix: the other way round. One pass over every device's worlds.
+ */
+function changePossible(evals: DeviceEval[], last: number): boolean {
+  let allPassOld = true;
+  let allPassFinal = true;
+  let oneRegresses = false;
+  let oneFixes = false;
+  for (const e of evals) {
+    let passOld = false;
+    let passFinal = false;
+    for (const o of e.outcomes) {
+      const before = o[0]!.pass;
+      const after = o[last]!.pass;
+      if (before) passOld = true;
+      if (after) passFinal = true;
+      if (before && !after) oneRegresses = true;
+      if (after && !before) oneFixes = true;
+    }
+    if (!passOld) allPassOld = false;
+    if (!passFinal) allPassFinal = false;
+  }
+  const canRegress = allPassOld && oneRegresses;
+  const canFix = allPassFinal && oneFixes;
+  return canRegress || canFix;
 }
 
 /** A group is viable when no device blocks; blocked when some device blocks in every world. */
@@ -274,10 +314,11 @@ function groupVerdict(evals: DeviceEval[], state: number): Verdict {
  * verdict without the series already equals the final one (the rule change decides, not a patch,
  * even if the series changes it and changes it back).
  */
-function attribute(newVerdicts: Verdict[], patchIndexes: number[]): number | null {
-  if (newVerdicts[0] === newVerdicts[newVerdicts.length - 1]) return null;
-  for (let i = newVerdicts.length - 1; i >= 1; i--) {
-    if (newVerdicts[i] !== newVerdicts[i - 1]) return patchIndexes[i - 1] ?? null;
+function attribute(base: Verdict, afterPatch: Verdict[], patchIndexes: number[]): number | null {
+  if (afterPatch.length === 0 || base === afterPatch[afterPatch.length - 1]) return null;
+  for (let i = afterPatch.length - 1; i >= 0; i--) {
+    const before = i > 0 ? afterPatch[i - 1] : base;
+    if (afterPatch[i] !== before) return patchIndexes[i] ?? null;
   }
   return null;
 }

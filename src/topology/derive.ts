@@ -21,6 +21,9 @@ export interface DeriveOptions {
   explain?: boolean;
 }
 
+/** Bridge class codes: PCI-to-PCI, CardBus, semi-transparent PCI-to-PCI. */
+const isBridgeClass = (c: string | null): boolean => c === '0604' || c === '0607' || c === '0609';
+
 export function deriveGroups(host: Host, tables: QuirkTables, options: DeriveOptions = {}): HostGroups {
   const tree = buildTree(host.devices);
   const explain = options.explain !== false;
@@ -34,21 +37,20 @@ export function deriveGroups(host: Host, tables: QuirkTables, options: DeriveOpt
     ivrs: nodes.some((n) => n.dev.classCode === '0806' && (n.dev.vendorId === '1022' || n.dev.vendorId === '1002')),
   };
 
-  const acsMemo = new Map<PciNode, AcsAnswer>();
-  const acs = (n: PciNode): AcsAnswer => {
-    let a = acsMemo.get(n);
-    if (!a) acsMemo.set(n, (a = acsEnabled(n, ctx)));
-    return a;
-  };
+  // Per-node state lives in arrays indexed by PciNode.index (0..n-1): cheaper than Maps keyed
+  // by node objects, and derivation looks these up for every device several times.
+  const acsMemo: Array<AcsAnswer | undefined> = new Array(nodes.length);
+  const acs = (n: PciNode): AcsAnswer => (acsMemo[n.index] ??= acsEnabled(n, ctx));
   // pci_acs_path_enabled(start, NULL): every hop up to the root bus ACS-enabled (spec §6.3).
-  // Memoised as the first failing hop, or null when the path is clean.
-  const pathMemo = new Map<PciNode, PciNode | null>();
+  // Memoised as the first failing hop, or null when the path is clean (undefined: not yet known).
+  const pathMemo: Array<PciNode | null | undefined> = new Array(nodes.length);
   const pathFailure = (start: PciNode): PciNode | null => {
     const chain: PciNode[] = [];
     let failure: PciNode | null = null;
     for (let cur: PciNode | null = start; cur; cur = cur.parent) {
-      if (pathMemo.has(cur)) {
-        failure = pathMemo.get(cur)!;
+      const memo = pathMemo[cur.index];
+      if (memo !== undefined) {
+        failure = memo;
         break;
       }
       chain.push(cur);
@@ -61,14 +63,14 @@ export function deriveGroups(host: Host, tables: QuirkTables, options: DeriveOpt
     for (let i = chain.length - 1; i >= 0; i--) {
       const c = chain[i]!;
       if (!acs(c).enabled) failure = c;
-      pathMemo.set(c, failure);
+      pathMemo[c.index] = failure;
     }
-    return pathMemo.get(start) ?? null;
+    return pathMemo[start.index] ?? null;
   };
 
-  const aliases = new Map<PciNode, AliasInfo>();
-  for (const n of nodes) aliases.set(n, aliasInfo(n, tables));
-  const alias = (n: PciNode): AliasInfo => aliases.get(n)!;
+  const aliases: AliasInfo[] = new Array(nodes.length);
+  for (const n of nodes) aliases[n.index] = aliasInfo(n, tables);
+  const alias = (n: PciNode): AliasInfo => aliases[n.index]!;
   // Buses where some device has a DMA alias mask: on the others no two devices alias, and the
   // alias walk below skips the pairwise search (most hosts have none).
   const aliasBuses = new Set<string>();
@@ -77,38 +79,42 @@ export function deriveGroups(host: Host, tables: QuirkTables, options: DeriveOpt
   const areAliases = (a: PciNode, b: PciNode): boolean =>
     (alias(a).devfns?.has(b.devfn) ?? false) || (alias(b).devfns?.has(a.devfn) ?? false);
 
-  const groupOf = new Map<PciNode, number>();
+  // Group number per node index; -1 while the node has none yet.
+  const groupOf: number[] = new Array<number>(nodes.length).fill(-1);
   const members: PciNode[][] = [];
-  const placement = new Map<PciNode, string>();
+  const placement: string[] = explain ? new Array<string>(nodes.length) : [];
 
+  // The devfns one alias walk has visited: a walk meets a handful at most, so a short list that
+  // each walk empties serves instead of a new Set per device.
+  const visited: number[] = [];
   let found: string | null = null;
   // get_pci_alias_group(): this device's group, or that of a device it aliases (or that aliases
   // it) on the same bus, or of such a device's non-isolated sibling functions.
-  const aliasGroup = (n: PciNode, visited: Set<number>, how: string): number => {
-    if (visited.has(n.devfn)) return -1;
-    visited.add(n.devfn);
-    const g = groupOf.get(n);
-    if (g !== undefined) {
+  const aliasGroup = (n: PciNode, how: string): number => {
+    if (visited.includes(n.devfn)) return -1;
+    visited.push(n.devfn);
+    const g = groupOf[n.index]!;
+    if (g >= 0) {
       found = how;
       return g;
     }
     if (!aliasBuses.has(n.busKey)) return -1;
     for (const t of tree.byBus.get(n.busKey) ?? []) {
       if (t === n || !areAliases(n, t)) continue;
-      let r = aliasGroup(t, visited, explain ? `DMA alias (${alias(n).quirk ?? alias(t).quirk ?? 'DMA alias quirk'}) of ${t.bdf}` : '');
+      let r = aliasGroup(t, explain ? `DMA alias (${alias(n).quirk ?? alias(t).quirk ?? 'DMA alias quirk'}) of ${t.bdf}` : '');
       if (r >= 0) return r;
-      r = functionAliasGroup(t, visited);
+      r = functionAliasGroup(t);
       if (r >= 0) return r;
     }
     return -1;
   };
   // get_pci_function_alias_group(): a multifunction device without ACS shares with its
   // sibling functions that lack ACS too.
-  const functionAliasGroup = (n: PciNode, visited: Set<number>): number => {
+  const functionAliasGroup = (n: PciNode): number => {
     if (!n.multifunction || acs(n).enabled) return -1;
     for (const t of tree.byBus.get(n.busKey) ?? []) {
       if (t === n || t.dev.device !== n.dev.device || acs(t).enabled) continue;
-      const r = aliasGroup(t, visited, explain ? `multifunction sibling of ${t.bdf}, neither ACS-isolated (${acs(n).why})` : '');
+      const r = aliasGroup(t, explain ? `multifunction sibling of ${t.bdf}, neither ACS-isolated (${acs(n).why})` : '');
       if (r >= 0) return r;
     }
     return -1;
@@ -127,8 +133,8 @@ export function deriveGroups(host: Host, tables: QuirkTables, options: DeriveOpt
       else if (b.isPcie === false) aliasing = true;
       if (!aliasing) continue;
       last = b;
-      const g = groupOf.get(b);
-      if (g !== undefined) {
+      const g = groupOf[b.index]!;
+      if (g >= 0) {
         joined = g;
         if (explain) why = `DMA alias of ${roleOf(b)} ${b.bdf}${alias(b).pcieBridgeAlias ? ' (quirk_use_pcie_bridge_dma_alias)' : ''}`;
         break;
@@ -144,13 +150,13 @@ export function deriveGroups(host: Host, tables: QuirkTables, options: DeriveOpt
         const failing = pathFailure(b);
         if (!failing) break;
         anchor = b;
-        const g = groupOf.get(b);
+        const g = groupOf[b.index]!;
         const text = !explain
           ? ''
           : failing === b
             ? `behind non-ACS ${roleOf(b)} ${b.bdf} (${acs(b).why})`
             : `behind ${roleOf(b)} ${b.bdf}, whose path is not ACS-isolated at ${roleOf(failing)} ${failing.bdf} (${acs(failing).why})`;
-        if (g !== undefined) {
+        if (g >= 0) {
           joined = g;
           why = text;
           break;
@@ -161,10 +167,10 @@ export function deriveGroups(host: Host, tables: QuirkTables, options: DeriveOpt
 
     // 3./4. Alias peers and non-isolated sibling functions of the anchor.
     if (joined < 0) {
-      const visited = new Set<number>();
+      visited.length = 0;
       found = null;
-      let g = aliasGroup(anchor, visited, 'itself');
-      if (g < 0) g = functionAliasGroup(anchor, visited);
+      let g = aliasGroup(anchor, 'itself');
+      if (g < 0) g = functionAliasGroup(anchor);
       if (g >= 0) {
         joined = g;
         if (explain) why = [...prefix, `${anchor === dev ? '' : `${anchor.bdf} is a `}${found ?? 'alias'}`].join('; ');
@@ -176,17 +182,18 @@ export function deriveGroups(host: Host, tables: QuirkTables, options: DeriveOpt
       members.push([]);
       if (explain) why = [...prefix, firstInGroup(dev, anchor, acs, pathFailure)].join('; ');
     }
-    groupOf.set(dev, joined);
+    groupOf[dev.index] = joined;
     members[joined]!.push(dev);
-    if (explain) placement.set(dev, why);
+    if (explain) placement[dev.index] = why;
   }
 
   const groups: IommuGroup[] = members.map((list, i) => {
-    const sorted = [...list].sort((a, b) => (a.bdf < b.bdf ? -1 : a.bdf > b.bdf ? 1 : 0));
-    const devices = sorted.map((n) => n.bdf);
+    // members is not used again: sort it in place (it is most often in order already).
+    if (!inBdfOrder(list)) list.sort((a, b) => (a.bdf < b.bdf ? -1 : a.bdf > b.bdf ? 1 : 0));
+    const devices = list.map((n) => n.bdf);
     if (!explain) return { id: `d${i + 1}`, devices };
     const place: Record<string, string> = {};
-    for (const n of sorted) place[n.bdf] = placement.get(n)!;
+    for (const n of list) place[n.bdf] = placement[n.index]!;
     return { id: `d${i + 1}`, devices, placement: place };
   });
 
@@ -200,9 +207,7 @@ export function deriveGroups(host: Host, tables: QuirkTables, options: DeriveOpt
     );
   }
   // A short `lspci -nnk` has no `Bus:` lines: the tree above non-root buses is unknown.
-  const blindBridges = nodes.filter(
-    (n) => n.dev.secondaryBus === null && (n.isBridge || ['0604', '0607', '0609'].includes(n.dev.classCode ?? '')),
-  );
+  const blindBridges = nodes.filter((n) => n.dev.secondaryBus === null && (n.isBridge || isBridgeClass(n.dev.classCode)));
   if (blindBridges.length > 0) {
     reasons.push(
       `bus numbers of ${blindBridges.length} bridge${blindBridges.length === 1 ? '' : 's'} not in the dump (lspci without -v): devices behind them treated as on a root bus`,
@@ -243,4 +248,10 @@ function firstInGroup(
     own.push(a.enabled ? `multifunction, isolated: ${a.why}` : 'multifunction without ACS, first of its functions');
   }
   return own.join('; ');
+}
+
+/** Sorted by address already? (Addresses in a tree are distinct.) */
+function inBdfOrder(list: readonly PciNode[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i - 1]!.bdf > list[i]!.bdf) return false;
+  return true;
 }

@@ -8,21 +8,39 @@ import { deriveGroups, type DeriveOptions } from './derive.js';
 
 /** Partition of the dump's devices by their `IOMMU group:` number, groups in numeric order. */
 export function dumpGroups(host: Host): { groups: IommuGroup[]; ungrouped: string[] } {
-  const byNumber = new Map<number, Set<string>>();
+  const byNumber = new Map<number, string[]>();
   const ungrouped: string[] = [];
   for (const d of host.devices) {
     if (d.iommuGroup === null) {
       ungrouped.push(d.bdf);
       continue;
     }
-    let set = byNumber.get(d.iommuGroup);
-    if (!set) byNumber.set(d.iommuGroup, (set = new Set()));
-    set.add(d.bdf);
+    const list = byNumber.get(d.iommuGroup);
+    if (list) list.push(d.bdf);
+    else byNumber.set(d.iommuGroup, [d.bdf]);
   }
-  const groups = [...byNumber.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([n, set]) => ({ id: String(n), devices: [...set].sort() }));
+  // Group numbers most often come in ascending order already: sort only when they do not.
+  const numbers = [...byNumber.keys()];
+  let ascending = true;
+  for (let i = 1; i < numbers.length && ascending; i++) if (!(numbers[i - 1]! < numbers[i]!)) ascending = false;
+  if (!ascending) numbers.sort((a, b) => a - b);
+  const groups = numbers.map((n) => ({ id: String(n), devices: sortedUnique(byNumber.get(n)!) }));
   return { groups, ungrouped: [...new Set(ungrouped)].sort() };
+}
+
+/**
+ * `[...new Set(list)].sort()` without the Set: sorting brings repeats (a device listed twice)
+ * together, so dropping a string equal to the one before it leaves each once. Dumps list a
+ * group's devices in address order, so the sort is most often skipped.
+ */
+function sortedUnique(list: string[]): string[] {
+  let ordered = true;
+  for (let i = 1; i < list.length && ordered; i++) if (list[i - 1]! > list[i]!) ordered = false;
+  if (!ordered) list.sort();
+  let n = 1;
+  for (let i = 1; i < list.length; i++) if (list[i] !== list[n - 1]) list[n++] = list[i]!;
+  if (list.length > n) list.length = n;
+  return list;
 }
 
 export function groupsForHost(host: Host, tables: QuirkTables, options: DeriveOptions = {}): HostGroups {

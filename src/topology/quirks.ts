@@ -32,9 +32,21 @@ export interface QuirkTables {
   acs: QuirkRow[];
   /** DMA-alias fixups (spec §7.3). */
   dmaAlias: QuirkRow[];
-  /** The same rows indexed by vendor, order kept, for per-device look-ups. */
-  acsByVendor: Map<string, QuirkRow[]>;
-  dmaAliasByVendor: Map<string, QuirkRow[]>;
+  /** The same rows indexed by vendor and device ID, order kept, for per-device look-ups. */
+  acsByVendor: Map<string, VendorRows>;
+  dmaAliasByVendor: Map<string, VendorRows>;
+}
+
+/**
+ * One vendor's rows by device ID. `starts` (ascending) are the IDs where the set of matching rows
+ * can change: every row's first ID and the ID after its last. Between two starts no row begins or
+ * ends, so `rows[i]`, the rows matching `starts[i]` in table order, match every ID up to the next
+ * start; below `starts[0]` none match. A look-up is a binary search instead of a scan of all the
+ * vendor's rows (Intel has over 200 ACS rows, and every Intel device is looked up).
+ */
+export interface VendorRows {
+  starts: number[];
+  rows: Array<readonly QuirkRow[]>;
 }
 
 export const ACS_QUIRKS_FILE = 'acs-quirks.csv';
@@ -45,6 +57,9 @@ export function defaultQuirkDir(): string {
 }
 
 const HEX4 = /^[0-9a-f]{4}$/;
+
+/** Shared answer for "no row matches" (most devices): nothing to allocate. */
+const NO_ROWS: readonly QuirkRow[] = Object.freeze([]);
 
 function parseDeviceMatch(text: string): [number, number] | null {
   if (text === 'any') return [0, 0xffff];
@@ -99,32 +114,58 @@ export function parseQuirkTable(text: string, file: string): QuirkRow[] {
   return rows;
 }
 
-function byVendor(rows: QuirkRow[]): Map<string, QuirkRow[]> {
+function byVendor(rows: QuirkRow[]): Map<string, VendorRows> {
   const map = new Map<string, QuirkRow[]>();
   for (const row of rows) {
     const list = map.get(row.vendor);
     if (list) list.push(row);
     else map.set(row.vendor, [row]);
   }
-  return map;
+  const index = new Map<string, VendorRows>();
+  for (const [vendor, list] of map) index.set(vendor, indexByDevice(list));
+  return index;
+}
+
+function indexByDevice(list: QuirkRow[]): VendorRows {
+  const cuts = new Set<number>();
+  for (const r of list) {
+    cuts.add(r.deviceFrom);
+    cuts.add(r.deviceTo + 1);
+  }
+  const starts = [...cuts].sort((a, b) => a - b);
+  const rows = starts.map((id) => {
+    const matching = list.filter((r) => id >= r.deviceFrom && id <= r.deviceTo);
+    return matching.length > 0 ? matching : NO_ROWS;
+  });
+  return { starts, rows };
 }
 
 export function quirkTables(acs: QuirkRow[], dmaAlias: QuirkRow[]): QuirkTables {
   return { acs, dmaAlias, acsByVendor: byVendor(acs), dmaAliasByVendor: byVendor(dmaAlias) };
 }
 
-/** Rows of a table matching vendor:device, in table order. */
+/** Rows of a table matching vendor:device, in table order (shared: read only). */
 export function matchingRows(
-  index: Map<string, QuirkRow[]>,
+  index: Map<string, VendorRows>,
   vendor: string | null,
   device: string | null,
-): QuirkRow[] {
-  if (vendor === null || device === null) return [];
-  const rows = index.get(vendor.toLowerCase());
-  if (!rows) return [];
+): readonly QuirkRow[] {
+  if (vendor === null || device === null) return NO_ROWS;
+  const vendorRows = index.get(vendor.toLowerCase());
+  if (!vendorRows) return NO_ROWS;
   const id = parseInt(device, 16);
-  if (Number.isNaN(id)) return [];
-  return rows.filter((r) => id >= r.deviceFrom && id <= r.deviceTo);
+  if (Number.isNaN(id)) return NO_ROWS;
+  // The last start at or below id (see VendorRows).
+  const { starts, rows } = vendorRows;
+  if (!(id >= starts[0]!)) return NO_ROWS;
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= id) lo = mid;
+    else hi = mid - 1;
+  }
+  return rows[lo]!;
 }
 
 async function readTable(path: string): Promise<QuirkRow[]> {

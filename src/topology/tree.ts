@@ -48,28 +48,59 @@ function isBridgeDevice(d: Device): boolean {
 /** Types that can never sit on a root bus: finding one there means its bridge is missing. */
 const NEVER_ON_ROOT_BUS = new Set<PcieType>(['upstream-port', 'downstream-port']);
 
-export function buildTree(devices: readonly Device[]): PciTree {
-  const seen = new Map<string, Device>();
-  const duplicates: string[] = [];
-  for (const d of devices) {
-    if (seen.has(d.bdf)) duplicates.push(d.bdf);
-    else seen.set(d.bdf, d);
-  }
-  const unique = [...seen.values()];
+/** Addresses strictly ascending (the dump's order, most often)? Then none repeats. */
+function strictlyAscending(devices: readonly Device[]): boolean {
+  for (let i = 1; i < devices.length; i++) if (!(devices[i - 1]!.bdf < devices[i]!.bdf)) return false;
+  return true;
+}
 
-  const nodes: PciNode[] = unique.map((dev, index) => ({
-    index,
-    dev,
-    bdf: dev.bdf,
-    devfn: ((dev.device & 0x1f) << 3) | (dev.function & 0x7),
-    busKey: busKeyOf(dev.domain, dev.bus),
-    parent: null,
-    isBridge: isBridgeDevice(dev),
-    isPcie: dev.isPcie,
-    pcieType: dev.pcieType,
-    assumedType: false,
-    multifunction: dev.multifunction && !/virtual function/i.test(dev.description),
-  }));
+/** Already in devfn order (the dump's order, most often)? Then the sort can be skipped. */
+function inDevfnOrder(list: readonly PciNode[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i - 1]!.devfn > list[i]!.devfn) return false;
+  return true;
+}
+
+/** Hoisted: a literal inside the per-device loop would be a new RegExp object per device. */
+const VIRTUAL_FUNCTION = /virtual function/i;
+
+export function buildTree(devices: readonly Device[]): PciTree {
+  const duplicates: string[] = [];
+  let unique: readonly Device[] = devices;
+  // Dumps list devices in address order: strictly ascending addresses cannot repeat, and then
+  // there is no need to hash every address to find the duplicates.
+  if (!strictlyAscending(devices)) {
+    const seen = new Set<string>();
+    const kept: Device[] = [];
+    for (const d of devices) {
+      if (seen.has(d.bdf)) duplicates.push(d.bdf);
+      else {
+        seen.add(d.bdf);
+        kept.push(d);
+      }
+    }
+    unique = kept;
+  }
+
+  const nodes: PciNode[] = [];
+  for (let index = 0; index < unique.length; index++) {
+    const dev = unique[index]!;
+    // Dumps list a bus's devices together: reuse the previous device's bus key string.
+    const prev = index > 0 ? nodes[index - 1]! : null;
+    const busKey = prev && prev.dev.domain === dev.domain && prev.dev.bus === dev.bus ? prev.busKey : busKeyOf(dev.domain, dev.bus);
+    nodes.push({
+      index,
+      dev,
+      bdf: dev.bdf,
+      devfn: ((dev.device & 0x1f) << 3) | (dev.function & 0x7),
+      busKey,
+      parent: null,
+      isBridge: isBridgeDevice(dev),
+      isPcie: dev.isPcie,
+      pcieType: dev.pcieType,
+      assumedType: false,
+      multifunction: dev.multifunction && !VIRTUAL_FUNCTION.test(dev.description),
+    });
+  }
 
   const byBus = new Map<string, PciNode[]>();
   for (const n of nodes) {
@@ -77,7 +108,7 @@ export function buildTree(devices: readonly Device[]): PciTree {
     if (list) list.push(n);
     else byBus.set(n.busKey, [n]);
   }
-  for (const list of byBus.values()) list.sort((a, b) => a.devfn - b.devfn);
+  for (const list of byBus.values()) if (!inDevfnOrder(list)) list.sort((a, b) => a.devfn - b.devfn);
 
   // Parent bridge of each bus: the bridge whose secondary bus it is, else the narrowest
   // secondary..subordinate range containing it (same domain), never a bridge on that bus itself.
@@ -114,17 +145,16 @@ export function buildTree(devices: readonly Device[]): PciTree {
     }
     parentOfBus.set(key, best);
   }
-  // Broken bus numbers can make a loop (a bridge below its own child bus): cut it there.
+  // Broken bus numbers can make a loop (a bridge below its own child bus): cut it there. A walk
+  // up that takes as many steps as there are buses has met some bus twice: it is in a loop.
+  const busCount = byBus.size;
   for (const key of byBus.keys()) {
-    const path = new Set<string>([key]);
-    let cur = parentOfBus.get(key) ?? null;
-    while (cur) {
-      if (path.has(cur.busKey)) {
+    let steps = 0;
+    for (let cur = parentOfBus.get(key) ?? null; cur; cur = parentOfBus.get(cur.busKey) ?? null) {
+      if (++steps >= busCount) {
         parentOfBus.set(key, null);
         break;
       }
-      path.add(cur.busKey);
-      cur = parentOfBus.get(cur.busKey) ?? null;
     }
   }
   for (const n of nodes) n.parent = parentOfBus.get(n.busKey) ?? null;
@@ -163,6 +193,9 @@ export function buildTree(devices: readonly Device[]): PciTree {
  * bus holds only bridges is a switch upstream port. Other bridges stay unknown.
  */
 function guessUnreadableTypes(ordered: PciNode[]): void {
+  // Only such bridges get a guess (the loop below only sets the type of the node it visits):
+  // most dumps have none, and then there is nothing to index.
+  if (!ordered.some((n) => n.pcieType === null && !n.dev.capabilitiesReadable && n.isBridge)) return;
   const childrenOf = new Map<PciNode, PciNode[]>();
   for (const n of ordered) {
     if (!n.parent) continue;
