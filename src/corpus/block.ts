@@ -37,6 +37,8 @@ export interface Block {
   sysfsHeaderType: HeaderType | null;
   /** The last line read was a kernel line (they close a verbose block, spec §8.2). */
   endsWithKernelLine: boolean;
+  /** The last line read was the `Kernel driver in use:` line itself (its name may be cut at EOF). */
+  endsWithDriverLine: boolean;
   /** The block ended without its closing lines (end of file or a new header mid-block). */
   truncated: boolean;
 }
@@ -68,6 +70,7 @@ export function newBlock(header: DeviceLine, line: number): Block {
     acsCtl: null,
     sysfsHeaderType: null,
     endsWithKernelLine: false,
+    endsWithDriverLine: false,
     truncated: false,
   };
 }

@@ -54,6 +54,7 @@ function setDriver(b: Block, name: string): void {
   b.driver = driver.length > 0 ? driver : null;
   b.driverLineSeen = true;
   b.endsWithKernelLine = true;
+  b.endsWithDriverLine = true;
 }
 
 /** `\tSubsystem: Dell Device [1028:092e]` (-nn) or `\tSubsystem: 1da2:e366` (-n). */

@@ -17,6 +17,7 @@ import { readAcsLine, readCapabilityLine } from './lspci-caps.js';
 export function readBodyLine(b: Block, t: string, at: number, c0: number, eol: number, line: number): void {
   b.lastLine = line;
   b.endsWithKernelLine = false;
+  b.endsWithDriverLine = false;
   // The second character is tested before a prefix: a startsWith call costs about ten times a
   // charCodeAt, and most lines under a letter are not the one line that letter is read for
   // (`DevCap:` under D, `Interrupt:` under I). Past the line end it is never the letter wanted.

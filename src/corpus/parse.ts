@@ -82,13 +82,25 @@ interface State {
   firstNoise: number;
 }
 
-function closeBlock(st: State, cleanEnd: boolean): void {
+/**
+ * `cutEnd`: the input stopped in the middle of this block's last line (no final newline). Then
+ * the block may be cut whatever its form: a `-vv` block cut before its first verbose line looks
+ * like a short `-k` one, and a cut `Kernel driver in use: i9` line may hold half a name.
+ */
+function closeBlock(st: State, cleanEnd: boolean, cutEnd = false): void {
   const b = st.cur;
   if (!b) return;
   st.cur = null;
+  // Even cut, a kernel line says the dump shows bindings (it decides for the other blocks).
+  if (b.driverLineSeen || b.modulesLineSeen) st.kernelLinesShown = true;
+  const driverLineCut = cutEnd && b.endsWithDriverLine;
+  if (driverLineCut) {
+    b.driverLineSeen = false;
+    b.driver = null;
+  }
   // A verbose block ends with a blank line, or at least with the kernel lines lspci prints last
   // (spec §8.2); anything else means the block was cut.
-  if (b.verbose && !cleanEnd && !b.endsWithKernelLine) {
+  if ((b.verbose || cutEnd) && !cleanEnd && (!b.endsWithKernelLine || driverLineCut)) {
     b.truncated = true;
     st.diagnostics.push(
       diag(
@@ -101,7 +113,6 @@ function closeBlock(st: State, cleanEnd: boolean): void {
     );
   }
   st.forms.add(b.verbose ? 'lspci-verbose' : 'lspci-short');
-  if (b.driverLineSeen || b.modulesLineSeen) st.kernelLinesShown = true;
 }
 
 function startBlock(st: State, header: DeviceLine, line: number): void {
@@ -374,7 +385,7 @@ export function parseInput(text: string, file: string, metadata: HostMetadata = 
     pos = next;
   }
   // End of input: a verbose block still open must have reached its kernel lines.
-  closeBlock(st, endsWithNewline && st.cur !== null && st.cur.endsWithKernelLine);
+  closeBlock(st, endsWithNewline && st.cur !== null && st.cur.endsWithKernelLine, !endsWithNewline);
 
   if (crLines > 0) {
     diagnostics.push(diag(file, 1, 'info', 'crlf', `CRLF line endings on ${crLines} lines; read as LF`));

@@ -3,8 +3,10 @@
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const CORPORA = '/work/shared/corpora';
+// ../shared beside the project, wherever the checkout is (CI clones it afresh).
+export const CORPORA = fileURLToPath(new URL('../../../shared/corpora', import.meta.url));
 export const LINUXHW = join(CORPORA, 'linuxhw');
 export const FORUMS = join(CORPORA, 'forums');
 export const SAMPLES = new URL('../../corpora/samples/', import.meta.url).pathname;

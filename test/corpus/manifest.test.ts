@@ -9,8 +9,10 @@ import { parseInput } from '../../src/corpus/parse.js';
 import { hostStats } from '../../src/corpus/stats.js';
 import { readCorpus } from '../../src/corpus/read.js';
 import type { Host } from '../../src/corpus/model.js';
+import { fileURLToPath } from 'node:url';
 
-export const CORPORA = '/work/shared/corpora';
+// ../shared beside the project, wherever the checkout is (CI clones it afresh).
+export const CORPORA = fileURLToPath(new URL('../../../shared/corpora', import.meta.url));
 const LINUXHW = join(CORPORA, 'linuxhw');
 const FORUMS = join(CORPORA, 'forums');
 

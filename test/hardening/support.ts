@@ -12,13 +12,15 @@ import { expect } from 'vitest';
 import { captureContext } from '../support/capture.js';
 import { main } from '../../src/cli/main.js';
 import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
+import { fileURLToPath } from 'node:url';
 
 export const SEED = Number(process.env['FC_SEED'] ?? 42);
 export const RUNS = Number(process.env['FC_RUNS'] ?? 50);
 fc.configureGlobal({ seed: SEED, numRuns: RUNS, endOnFailure: true });
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
-export const CORPORA = '/work/shared/corpora';
+// ../shared beside the project, wherever the checkout is (CI clones it afresh).
+export const CORPORA = fileURLToPath(new URL('../../../shared/corpora', import.meta.url));
 export const LINUXHW = join(CORPORA, 'linuxhw');
 export const FORUMS = join(CORPORA, 'forums');
 export const PORTDRV = join(ROOT, 'corpora', 'series', 'portdrv');
