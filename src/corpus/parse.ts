@@ -174,6 +174,15 @@ export function stderrMessageAt(text: string, from: number): number {
   return -1;
 }
 
+/** Only spaces and tabs from `from` to `to`. */
+function isBlankRange(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
+
 function isBlank(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -349,7 +358,9 @@ export function parseInput(text: string, file: string, metadata: HostMetadata = 
       crLines++;
     }
     if (stderrAt < 0 || stderrAt >= eol) {
-      readLine(st, text, pos, eol, lineNo);
+      // A last line of blanks with no newline after it is the start of a line that was cut
+      // (`\t\t`), not the blank line that ends a block: the end of input decides that block.
+      if (nl >= 0 || !isBlankRange(text, pos, eol)) readLine(st, text, pos, eol, lineNo);
       pos = next;
       continue;
     }

@@ -41,6 +41,14 @@ describe('input cut in the middle of its last line', () => {
     expect(codes).toHaveLength(0);
   });
 
+  it('cut just after the indent of a line (`\\n\\t\\t`): not the blank line that ends a block, so unknown', () => {
+    const at = dump.text.indexOf('\n\t\t', vga);
+    expect(at).toBeLessThan(dump.text.indexOf('Kernel driver in use: i915', vga));
+    const { d, codes } = device(dump.text.slice(0, at + 3), '0000:00:02.0');
+    expect([d.driver, d.driverKnown]).toEqual([null, false]);
+    expect(codes).toHaveLength(1);
+  });
+
   it('the same text with its final newline is a whole block: i915 read as before', () => {
     const end = dump.text.indexOf('\n', dump.text.indexOf('Kernel driver in use: i915', vga));
     const { d } = device(dump.text.slice(0, end + 1), '0000:00:02.0');
