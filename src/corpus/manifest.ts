@@ -22,6 +22,11 @@ export const MANIFEST_NAME = 'manifest.csv';
 export function parseManifest(text: string, path: string): Manifest {
   const byFile = new Map<string, HostMetadata>();
   const diagnostics: Diagnostic[] = [];
+  // csv-parse counts a bare CR as a line break; editors and the other diagnostics count LFs. Its
+  // number is kept, but never past the file's last line (a CR near the end pushed it one beyond).
+  let lastLine = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < text.length - 1; i = text.indexOf('\n', i + 1)) lastLine++;
+  const lineOf = (n: number | null | undefined): number | null => (typeof n === 'number' ? Math.min(Math.max(n, 1), lastLine) : null);
   let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
   try {
     records = parse(text, {
@@ -32,19 +37,19 @@ export function parseManifest(text: string, path: string): Manifest {
       info: true,
       skip_records_with_error: true,
       on_skip: (err) => {
-        diagnostics.push(diag(path, typeof err?.lines === 'number' ? err.lines : null, 'warning', 'bad-manifest', `manifest row not read: ${clean(err?.message ?? 'unreadable')}`));
+        diagnostics.push(diag(path, lineOf(err?.lines as number | undefined), 'warning', 'bad-manifest', `manifest row not read: ${clean(err?.message ?? 'unreadable')}`));
         return undefined;
       },
     });
   } catch (err) {
     const e = err as { lines?: number; message: string };
-    diagnostics.push(diag(path, e.lines ?? 1, 'warning', 'bad-manifest', `manifest not read: ${clean(e.message)}`));
+    diagnostics.push(diag(path, lineOf(e.lines) ?? 1, 'warning', 'bad-manifest', `manifest not read: ${clean(e.message)}`));
     return { byFile, diagnostics };
   }
   for (const { record: row, info } of records) {
     const file = row['file'];
     if (!file) {
-      diagnostics.push(diag(path, info.lines, 'warning', 'bad-manifest', 'manifest row has no `file` value; ignored'));
+      diagnostics.push(diag(path, lineOf(info.lines), 'warning', 'bad-manifest', 'manifest row has no `file` value; ignored'));
       continue;
     }
     const meta: HostMetadata = {};
