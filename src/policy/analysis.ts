@@ -140,14 +140,14 @@ export function encodeImpacts(hosts: readonly HostImpact[]): EncodedImpacts {
   return { keys: hosts.map(sortKeyOf), lengths, bytes };
 }
 
-export function decodeImpacts(e: EncodedImpacts): HostImpact[] {
+/** The hosts of a block, decoded one at a time (a reader may stop early). */
+export function* decodeImpacts(e: EncodedImpacts): Generator<HostImpact> {
   const decoder = new TextDecoder();
   let at = 0;
-  return e.lengths.map((len) => {
-    const h = JSON.parse(decoder.decode(e.bytes.subarray(at, at + len - 1))) as HostImpact;
+  for (const len of e.lengths) {
+    yield JSON.parse(decoder.decode(e.bytes.subarray(at, at + len - 1))) as HostImpact;
     at += len;
-    return h;
-  });
+  }
 }
 
 export class MemoryImpactStore implements ImpactStore {

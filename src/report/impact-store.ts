@@ -5,7 +5,7 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareImpact, encodeImpacts, type EncodedImpacts, type HostImpact, type ImpactList, type ImpactSortKey, type ImpactStore } from '../policy/analysis.js';
+import { compareImpact, decodeImpacts, encodeImpacts, type EncodedImpacts, type HostImpact, type ImpactList, type ImpactSortKey, type ImpactStore } from '../policy/analysis.js';
 
 interface Entry {
   key: ImpactSortKey;
@@ -37,11 +37,10 @@ export class FileImpactStore implements ImpactStore {
     let at = 0;
     if (this.entries === null) {
       // Below the limit, hosts stay in memory as objects (decoded one at a time).
-      const decoder = new TextDecoder();
-      while (first < e.keys.length && this.memory.length < this.inMemory) {
-        const len = e.lengths[first]!;
-        this.memory.push(JSON.parse(decoder.decode(e.bytes.subarray(at, at + len - 1))) as HostImpact);
-        at += len;
+      for (const h of decodeImpacts(e)) {
+        if (this.memory.length >= this.inMemory) break;
+        this.memory.push(h);
+        at += e.lengths[first]!;
         first++;
       }
       if (first === e.keys.length) return;
