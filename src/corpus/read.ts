@@ -3,7 +3,7 @@
 // or held at once, so memory does not grow with the number of files.
 
 import { readFileSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { opendir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
@@ -89,15 +89,44 @@ async function* walkDir(dir: string): AsyncGenerator<Entry> {
   }
 }
 
-/** The input names of `dir`, sorted, with what each is (0: neither file, folder nor link). */
+/**
+ * The input names of `dir`, sorted, with what each is (0: neither file, folder nor link).
+ * Entries are read a buffer at a time (`opendir`) and only the name and a byte are kept: a
+ * `readdir` array holds every Dirent at once, and 20,000 of them surviving a young-generation
+ * collection together made V8 double the main thread's young generation for the rest of the
+ * run (peak RSS then grew with the folder).
+ */
 async function listDir(dir: string): Promise<{ names: string[]; kinds: Uint8Array }> {
-  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => isCorpusInputName(e.name));
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const kinds = new Uint8Array(entries.length);
-  const names = entries.map((e, i) => {
-    kinds[i] = e.isDirectory() ? DIRECTORY : e.isFile() ? FILE : e.isSymbolicLink() ? SYMLINK : 0;
-    return e.name;
+  const unsorted: string[] = [];
+  let kindOf = new Uint8Array(256);
+  const handle = await opendir(dir, { bufferSize: 128 });
+  try {
+    for (let e = handle.readSync(); e !== null; e = handle.readSync()) {
+      if (!isCorpusInputName(e.name)) continue;
+      if (unsorted.length === kindOf.length) {
+        const grown = new Uint8Array(kindOf.length * 2);
+        grown.set(kindOf);
+        kindOf = grown;
+      }
+      kindOf[unsorted.length] = e.isDirectory() ? DIRECTORY : e.isFile() ? FILE : e.isSymbolicLink() ? SYMLINK : 0;
+      unsorted.push(e.name);
+    }
+  } finally {
+    handle.closeSync();
+  }
+  const order = new Uint32Array(unsorted.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  order.sort((a, b) => {
+    const x = unsorted[a]!;
+    const y = unsorted[b]!;
+    return x < y ? -1 : x > y ? 1 : 0;
   });
+  const kinds = new Uint8Array(order.length);
+  const names = new Array<string>(order.length);
+  for (let i = 0; i < order.length; i++) {
+    names[i] = unsorted[order[i]!]!;
+    kinds[i] = kindOf[order[i]!]!;
+  }
   return { names, kinds };
 }
 
