@@ -1,7 +1,8 @@
 // `npm run bench`: scale the real linuxhw dumps to 2,000 and 20,000 hosts in a temporary folder,
 // run `analyze` end to end on each (text report to /dev/null) and print hosts/s, MB/s of dump
 // text, wall time, peak RSS and the ratio to a plain `grep -c "Kernel driver in use" -r` over
-// the same folder. It prints figures and asserts nothing about time.
+// the same folder, and to the floor under it (floor.ts: the same walk and workers, files only read
+// and split into lines). It prints figures and asserts nothing about time.
 //
 // Usage: node dist/bench/bench.js [--sizes 2000,20000] [--runs 3] [--workers N] [--keep]
 
@@ -129,6 +130,8 @@ interface Figures {
   rssMiB: number;
   grepS: number;
   ratio: number;
+  /** Median wall of floor.js: the walk, the workers, reading and splitting lines, nothing else. */
+  floorS: number;
   stderrBytes: number;
   /** Largest share of the machine other processes used during a timed run. */
   others: number | null;
@@ -181,6 +184,13 @@ async function main(): Promise<void> {
       const greps: Run[] = [];
       for (let i = 0; i < args.runs; i++) greps.push(await timed('grep', grepArgs, root));
 
+      // The floor: same walk and workers, files only read, decoded and walked by line.
+      const floorArgs = [join(here, 'floor.js'), dir];
+      if (args.workers !== null) floorArgs.push('--workers', args.workers);
+      const floors: Run[] = [];
+      for (let i = 0; i < args.runs; i++) floors.push(await timed(process.execPath, floorArgs, root));
+      if (floors.some((r) => r.code !== 0)) throw new Error(`floor.js exited with code ${floors.find((r) => r.code !== 0)!.code} on ${dir}`);
+
       const analyzeArgs = ['--import', preload, bin, 'analyze', '--series', series, '--corpus', dir, '--format', 'text'];
       if (args.workers !== null) analyzeArgs.push('--workers', args.workers);
       const runs: Run[] = [];
@@ -197,6 +207,7 @@ async function main(): Promise<void> {
       }
       const wallS = median(runs.map((r) => r.wallMs)) / 1000;
       const grepS = median(greps.map((r) => r.wallMs)) / 1000;
+      const floorS = median(floors.map((r) => r.wallMs)) / 1000;
       const f: Figures = {
         hosts: size,
         mb: bytes / 1e6,
@@ -208,12 +219,15 @@ async function main(): Promise<void> {
         rssMiB: Math.max(...runs.map((r) => r.maxRssKiB ?? 0)) / 1024,
         grepS,
         ratio: wallS / grepS,
+        floorS,
         stderrBytes: Math.max(...runs.map((r) => r.stderrBytes)),
         others: runs.some((r) => r.others === null) ? null : Math.max(...runs.map((r) => r.others ?? 0)),
       };
       out.push(f);
       process.stdout.write(
         `  grep -c -r: ${grepS.toFixed(3)} s (median of ${args.runs}, warm cache)\n` +
+          `  floor (same walk and workers; files read, decoded and split into lines, nothing else): ${floorS.toFixed(2)} s = ` +
+          `${(floorS / grepS).toFixed(1)}x grep; analyze = ${(wallS / floorS).toFixed(1)}x the floor\n` +
           `  => ${f.hostsPerS.toFixed(0)} hosts/s, ${f.mbPerS.toFixed(1)} MB/s, wall ${wallS.toFixed(2)} s, ` +
           `peak RSS ${f.rssMiB.toFixed(0)} MiB, ${f.ratio.toFixed(1)}x grep; ` +
           `fastest run ${f.bestS.toFixed(2)} s = ${(f.mb / f.bestS).toFixed(1)} MB/s, ${(f.bestS / grepS).toFixed(1)}x grep; ` +
@@ -228,12 +242,12 @@ async function main(): Promise<void> {
     process.removeListener('SIGTERM', onSignal);
   }
 
-  process.stdout.write('\n   hosts        MB   hosts/s      MB/s   wall s    CPU s  peak RSS MiB  grep s  ×grep  stderr B  others\n');
+  process.stdout.write('\n   hosts        MB   hosts/s      MB/s   wall s    CPU s  peak RSS MiB  grep s  ×grep  floor s  floor×grep  stderr B  others\n');
   for (const f of out) {
     process.stdout.write(
       `${String(f.hosts).padStart(8)} ${f.mb.toFixed(1).padStart(9)} ${f.hostsPerS.toFixed(0).padStart(9)} ${f.mbPerS.toFixed(1).padStart(9)} ` +
         `${f.wallS.toFixed(2).padStart(8)} ${f.cpuS.toFixed(2).padStart(8)} ${f.rssMiB.toFixed(0).padStart(13)} ${f.grepS.toFixed(3).padStart(7)} ` +
-        `${f.ratio.toFixed(1).padStart(6)} ${String(f.stderrBytes).padStart(9)} ${(f.others === null ? '?' : `${(f.others * 100).toFixed(0)}%`).padStart(7)}\n`,
+        `${f.ratio.toFixed(1).padStart(6)} ${f.floorS.toFixed(2).padStart(8)} ${(f.floorS / f.grepS).toFixed(1).padStart(11)} ${String(f.stderrBytes).padStart(9)} ${(f.others === null ? '?' : `${(f.others * 100).toFixed(0)}%`).padStart(7)}\n`,
     );
   }
   if (out.length >= 2) {
