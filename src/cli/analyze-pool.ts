@@ -11,7 +11,12 @@ import { listCorpus, manifestLookup, type CorpusEntry } from '../corpus/read.js'
 import type { JudgedBatch, JudgedFile, JudgeSetup } from './judge-file.js';
 import { emptyCounts, encodeImpacts } from '../policy/analysis.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import type { WorkerFile, WorkerReply, WorkerRequest } from './analyze-worker.js';
+import type { WorkerFile, WorkerReply, WorkerRequest, WorkerSetupMessage } from './analyze-worker.js';
+
+/** A pool whose first worker starts now; it is judged with `setup` once that resolves. */
+export function startPool(workers: number, setup: Promise<JudgeSetup>): Pool {
+  return new Pool(Math.max(1, Math.floor(workers)), setup).prestart();
+}
 
 /** Files per message: large enough that messaging costs little, small enough to balance two cores. */
 export const BATCH_FILES = 16;
@@ -58,24 +63,37 @@ interface Pending {
   reject(err: Error): void;
 }
 
-class Pool {
-  private readonly workers: Array<{ worker: Worker; outstanding: number }> = [];
+type Slot = { worker: Worker; outstanding: number; setupSent: Promise<void> };
+
+export class Pool {
+  private readonly workers: Slot[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private failure: Error | null = null;
 
   constructor(
     private readonly max: number,
-    private readonly setup: JudgeSetup,
-  ) {}
+    private readonly setup: Promise<JudgeSetup>,
+  ) {
+    // A setup that never comes (loading failed) must not be an unhandled rejection here.
+    setup.catch(() => undefined);
+  }
 
-  private spawn(): { worker: Worker; outstanding: number } {
+  /** Start the first worker now, so its boot overlaps the caller's own start-up work. */
+  prestart(): this {
+    if (this.workers.length === 0) this.spawn();
+    return this;
+  }
+
+  private spawn(): Slot {
     if (this.workers.length === 0) compileInWorkerThreads(this.max);
     const worker = new Worker(workerPath(), {
-      workerData: this.setup,
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
-    const slot = { worker, outstanding: 0 };
+    // The setup is the worker's first message; batches are posted after it.
+    const setupSent = this.setup.then((setup) => worker.postMessage({ setup } satisfies WorkerSetupMessage));
+    setupSent.catch(() => undefined);
+    const slot: Slot = { worker, outstanding: 0, setupSent };
     worker.on('message', (reply: WorkerReply) => {
       const p = this.pending.get(reply.id);
       if (!p) return;
@@ -101,7 +119,7 @@ class Pool {
   /** Judge a batch on the least busy worker; a new worker starts only when every one is busy. */
   run(files: WorkerFile[]): Promise<JudgedBatch> {
     if (this.failure) return Promise.reject(this.failure);
-    let slot = this.workers.reduce<{ worker: Worker; outstanding: number } | null>(
+    let slot = this.workers.reduce<Slot | null>(
       (best, w) => (best === null || w.outstanding < best.outstanding ? w : best),
       null,
     );
@@ -111,7 +129,10 @@ class Pool {
     s.outstanding++;
     return new Promise<JudgedBatch>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      s.worker.postMessage({ id, files } satisfies WorkerRequest);
+      s.setupSent.then(
+        () => s.worker.postMessage({ id, files } satisfies WorkerRequest),
+        (err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))),
+      );
     });
   }
 
@@ -124,14 +145,15 @@ class Pool {
 
 export interface WorkerJudgeOptions {
   workers: number;
-  setup: JudgeSetup;
+  /** Started early by the caller (startPool), already holding its setup. */
+  pool: Pool;
   /** Inputs the workers do not take (stdin), judged in the calling thread. */
   local(entry: Extract<CorpusEntry, { kind: 'stdin' }>): Promise<JudgedBatch>;
 }
 
 /** Every input under `paths`, judged in worker threads, yielded in batches in input order. */
 export async function* judgeInWorkers(paths: string[], options: WorkerJudgeOptions): AsyncGenerator<JudgedBatch> {
-  const pool = new Pool(Math.max(1, Math.floor(options.workers)), options.setup);
+  const pool = options.pool;
   const metadataOf = manifestLookup();
   const maxQueued = Math.max(1, Math.floor(options.workers)) * QUEUED_PER_WORKER;
   const queue: Array<Promise<JudgedBatch>> = [];

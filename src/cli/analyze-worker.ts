@@ -13,6 +13,8 @@ export interface WorkerFile extends FileMetadata {
 }
 
 export type WorkerRequest = { id: number; files: WorkerFile[] };
+/** The first message a worker gets: what it judges with. */
+export type WorkerSetupMessage = { setup: JudgeSetup };
 export type WorkerReply = { id: number; batch: JudgedBatch } | { id: number; error: string };
 
 async function setUp(setup: JudgeSetup): Promise<ItemJudge> {
@@ -24,10 +26,16 @@ async function setUp(setup: JudgeSetup): Promise<ItemJudge> {
 
 const port = parentPort;
 if (port) {
-  const ready = setUp(workerData as JudgeSetup);
+  // The setup comes as workerData or, from a worker started before it existed, as the first message.
+  let gotSetup: (setup: JudgeSetup) => void = () => undefined;
+  const ready = (workerData ? Promise.resolve(workerData as JudgeSetup) : new Promise<JudgeSetup>((resolve) => (gotSetup = resolve))).then(setUp);
   // Avoid an unhandled rejection before the first batch arrives; the error is sent with it.
   ready.catch(() => undefined);
-  port.on('message', (req: WorkerRequest) => {
+  port.on('message', (req: WorkerRequest | WorkerSetupMessage) => {
+    if ('setup' in req) {
+      gotSetup(req.setup);
+      return;
+    }
     ready.then(
       (j) => {
         let reply: WorkerReply;

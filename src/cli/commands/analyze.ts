@@ -13,22 +13,11 @@ import { SCOPES } from '../../policy/model.js';
 import { parseAcsOverride } from '../../topology/override.js';
 import { formatDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { sanitize } from '../../diagnostics/sanitize.js';
-import { textChunks } from '../../report/text.js';
-import { jsonChunks } from '../../report/json.js';
-import { csvChunks } from '../../report/csv.js';
-import { renderMarkdown } from '../../report/markdown.js';
 import { checkOutPath, writeAtomic, writeChunks } from '../../report/output.js';
-import {
-  compareWithBaseline,
-  githubAnnotations,
-  junitReport,
-  parseBaseline,
-  regressionEntries,
-  renderBaseline,
-} from '../../report/gate.js';
 // The TUI (ink, react) loads only when it is used: loading it costs ~0.5 s and ~35 MB on every run.
+// Likewise the one report format asked for, the gate's baseline code and the live snapshot
+// reader load only when used: each costs a few ms of start-up (csv-stringify, sysfs reading).
 import type { TuiHandle } from '../../report/tui/index.js';
-import { liveHosts } from '../live.js';
 import type { Series } from '../../series/model.js';
 
 type Format = 'tui' | 'text' | 'json' | 'csv' | 'markdown';
@@ -89,6 +78,7 @@ function toAnalyzeOptions(o: CommonOpts): AnalyzeOptions {
 async function withLiveHosts(opts: AnalyzeOptions, ctx: CliContext): Promise<AnalyzeOptions> {
   if (opts.corpus.length > 0) return opts;
   ctx.stderr.write('vfio-impact: no --corpus given: judging this machine (sysfs snapshot)\n');
+  const { liveHosts } = await import('../live.js');
   return { ...opts, hosts: await liveHosts() };
 }
 
@@ -123,17 +113,17 @@ async function emit(ctx: CliContext, content: Iterable<string>, out: string | un
   await writeAtomic(target, content);
 }
 
-function render(format: Exclude<Format, 'tui'>, r: AnalyzeResult, scopes: Scope[]): Iterable<string> {
+async function render(format: Exclude<Format, 'tui'>, r: AnalyzeResult, scopes: Scope[]): Promise<Iterable<string>> {
   switch (format) {
     case 'json':
-      return jsonChunks(r.analysis, { declaredTable: r.declaredLabel, diagnostics: r.diagnostics });
+      return (await import('../../report/json.js')).jsonChunks(r.analysis, { declaredTable: r.declaredLabel, diagnostics: r.diagnostics });
     case 'csv':
-      return csvChunks(r.analysis);
+      return (await import('../../report/csv.js')).csvChunks(r.analysis);
     case 'markdown':
       // Aggregated tables: small whatever the corpus size.
-      return [renderMarkdown(r.analysis, scopes)];
+      return [(await import('../../report/markdown.js')).renderMarkdown(r.analysis, scopes)];
     case 'text':
-      return textChunks(r.analysis, scopes);
+      return (await import('../../report/text.js')).textChunks(r.analysis, scopes);
   }
 }
 
@@ -203,7 +193,7 @@ export const registerAnalyze: Registrar = (program, ctx, setExit) => {
       }
       result.diagnostics.forEach(printDiag);
     } else {
-      await emit(ctx, render(format, result, options.scopes as Scope[]), o.out, inputsOf(o));
+      await emit(ctx, await render(format, result, options.scopes as Scope[]), o.out, inputsOf(o));
     }
     // The report is written either way; the exit code says whether it can be trusted.
     const seriesErrors = result.analysis.series.diagnostics.filter((d) => d.severity === 'error').length;
@@ -241,6 +231,9 @@ export const registerAnalyze: Registrar = (program, ctx, setExit) => {
       },
     ) => {
       const options = toAnalyzeOptions(o);
+      const { compareWithBaseline, githubAnnotations, junitReport, parseBaseline, regressionEntries, renderBaseline } = await import(
+        '../../report/gate.js'
+      );
       const maxShare = Number(o.maxSkippedShare);
       if (!Number.isFinite(maxShare) || maxShare < 0 || maxShare > 1) {
         throw new CliError(`--max-skipped-share: expected a number from 0 to 1, got "${o.maxSkippedShare}"`);

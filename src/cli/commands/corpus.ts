@@ -3,7 +3,6 @@
 // read, totals at the end; diagnostics go to stderr.
 
 import { isAbsolute, join } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import type { Registrar } from '../main.js';
 import { CliError, EXIT_ERROR, EXIT_OK, type CliContext } from '../context.js';
 import { formatDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
@@ -89,7 +88,9 @@ function jsonWriter(out: NodeJS.WritableStream): Writer {
   };
 }
 
-function csvWriter(out: NodeJS.WritableStream): Writer {
+async function csvWriter(out: NodeJS.WritableStream): Promise<Writer> {
+  // csv-stringify loads only for --format csv, not on every run of the CLI.
+  const { stringify } = await import('csv-stringify/sync');
   out.write(stringify([[...CSV_COLUMNS]]));
   // Cells from the input are sanitised, and neutralised for spreadsheets (records.ts neutraliseCell).
   const row = (r: (string | number)[]): void => {
@@ -122,7 +123,7 @@ export const registerCorpus: Registrar = (program, ctx, setExit) => {
       }
       const format = opts.format as Format;
       const concurrency = positiveInt(opts.concurrency);
-      const writer = format === 'json' ? jsonWriter(ctx.stdout) : format === 'csv' ? csvWriter(ctx.stdout) : textWriter(ctx.stdout);
+      const writer = format === 'json' ? jsonWriter(ctx.stdout) : format === 'csv' ? await csvWriter(ctx.stdout) : textWriter(ctx.stdout);
       const report = (d: Diagnostic): void => {
         ctx.stderr.write(sanitize(formatDiagnostic(d)) + '\n');
       };

@@ -2,7 +2,6 @@
 // with the driver name lspci would show and how that name was found.
 
 import { Option } from 'commander';
-import { stringify } from 'csv-stringify/sync';
 import type { Registrar } from '../main.js';
 import { CliError, EXIT_OK } from '../context.js';
 import { formatDiagnostic } from '../../diagnostics/diagnostic.js';
@@ -43,7 +42,7 @@ export const registerFlags: Registrar = (program, ctx, setExit) => {
       const series = await readSeries(input);
       for (const d of series.diagnostics) ctx.stderr.write(`${sanitize(formatDiagnostic(d))}\n`);
       if (opts.format === 'json') ctx.stdout.write(`${terminalSafeJson(JSON.stringify(toJson(series), null, 2))}\n`);
-      else if (opts.format === 'csv') ctx.stdout.write(toCsv(series));
+      else if (opts.format === 'csv') ctx.stdout.write(await toCsv(series));
       else ctx.stdout.write(toText(series));
       setExit(EXIT_OK);
     });
@@ -71,7 +70,9 @@ export function toJson(series: Series): unknown {
 const CSV_COLUMNS = ['patch', 'subject', 'file', 'line', 'struct', 'driver', 'flag', 'action', 'value', 'resolved_by'];
 
 /** One row per flag change; rule changes follow as rows whose `flag` names the rule's array or function. */
-export function toCsv(series: Series): string {
+export async function toCsv(series: Series): Promise<string> {
+  // csv-stringify loads only for --format csv, not on every run of the CLI.
+  const { stringify } = await import('csv-stringify/sync');
   const rows: Array<Array<string | number>> = [];
   for (const p of series.patches) {
     for (const c of p.changes) {

@@ -4,7 +4,6 @@
 // Exit: 0 done, 1 --validate found a mismatch, 2 usage error or no host could be read.
 
 import { Option } from 'commander';
-import { stringify } from 'csv-stringify/sync';
 import type { Registrar } from '../main.js';
 import { CliError, EXIT_FINDINGS, EXIT_OK, type CliContext } from '../context.js';
 import { readCorpus } from '../../corpus/read.js';
@@ -128,7 +127,9 @@ function renderJson(entries: HostEntry[], summary: GroupsSummary | null): string
   return terminalSafeJson(JSON.stringify(summary ? { hosts, summary } : { hosts }, null, 2)) + '\n';
 }
 
-function renderCsv(entries: HostEntry[], validate: boolean): string {
+async function renderCsv(entries: HostEntry[], validate: boolean): Promise<string> {
+  // csv-stringify loads only for --format csv, not on every run of the CLI.
+  const { stringify } = await import('csv-stringify/sync');
   if (validate) {
     const rows = entries.map((e) => {
       const v = e.validation!;
@@ -218,7 +219,7 @@ async function run(paths: string[], o: GroupsOpts, ctx: CliContext): Promise<num
       ctx.stdout.write(renderJson(entries, validate ? summary : null));
       break;
     case 'csv':
-      ctx.stdout.write(renderCsv(entries, validate));
+      ctx.stdout.write(await renderCsv(entries, validate));
       break;
     default:
       ctx.stdout.write(validate ? renderTextValidation(entries, summary) : renderTextGroups(entries));

@@ -6,7 +6,6 @@ import { Option } from 'commander';
 import type { Registrar } from '../main.js';
 import { CliError, EXIT_OK } from '../context.js';
 import { sanitize } from '../../diagnostics/sanitize.js';
-import { writeSnapshot } from '../../corpus/snapshot.js';
 import { parseInput } from '../../corpus/parse.js';
 import { checkOutPath, writeAtomic } from '../../report/output.js';
 
@@ -19,6 +18,8 @@ export const registerSnapshot: Registrar = (program, ctx, setExit) => {
     .addOption(new Option('--proc-root <dir>', 'read procfs from DIR (tests)').default('/proc').hideHelp())
     .addOption(new Option('--no-lspci', 'do not run lspci; write what sysfs says').hideHelp())
     .action(async (opts: { out?: string; sysfsRoot: string; procRoot: string; lspci: boolean }) => {
+      // The sysfs reader loads only for this command, not on every run of the CLI.
+      const { writeSnapshot } = await import('../../corpus/snapshot.js');
       const text = await writeSnapshot({ sysfsRoot: opts.sysfsRoot, procRoot: opts.procRoot, lspci: opts.lspci ? 'lspci' : false });
       const name = opts.out ?? '<stdout>';
       const { hosts } = parseInput(text, name);
