@@ -4,7 +4,7 @@
 // the same folder, and to the floor under it (floor.ts: the same walk and workers, files only read
 // and split into lines). It prints figures and asserts nothing about time.
 //
-// Usage: node dist/bench/bench.js [--sizes 2000,20000] [--runs 3] [--workers N] [--keep]
+// Usage: node dist/bench/bench.js [--sizes 2000,20000] [--runs 3] [--workers N] [--keep] (--help)
 
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { projectRoot } from '../project-root.js';
 import { replicateCorpus, replicatedBytes, sourceDumps } from './corpus.js';
 
@@ -27,23 +28,45 @@ interface Args {
   keep: boolean;
 }
 
-function parseArgs(argv: string[]): Args {
-  const args: Args = { sizes: [2000, 20000], runs: 3, workers: null, keep: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--sizes') args.sizes = next().split(',').map((s) => Number(s));
-    else if (a === '--runs') args.runs = Number(next());
-    else if (a === '--workers') args.workers = next();
-    else if (a === '--keep') args.keep = true;
-    else throw new Error(`unknown argument ${a}`);
-  }
-  if (args.sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--sizes: whole numbers, comma separated');
-  if (!Number.isInteger(args.runs) || args.runs < 1) throw new Error('--runs: a whole number ≥ 1');
+const USAGE = `Usage: npm run bench -- [options]   (or: node dist/bench/bench.js [options])
+
+Copies the linuxhw dumps of ../shared/corpora under new host ids to each size in a temporary
+folder, times analyze (text to /dev/null), grep -c -r and the floor on the same files, prints
+figures and removes the folder.
+
+Options:
+  --sizes N,N   host counts (default 2000,20000)
+  --runs N      timed runs per size; wall is their median (default 3)
+  --workers N   passed to analyze and the floor (default: one per CPU)
+  --keep        keep the scaled corpora (their folder is printed)
+  -h, --help    this text
+`;
+
+class UsageError extends Error {}
+
+/** `null` when help was asked for. Unknown options and bad values are errors (node:util parseArgs). */
+function readArgs(argv: string[]): Args | null {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      sizes: { type: 'string' },
+      runs: { type: 'string' },
+      workers: { type: 'string' },
+      keep: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return null;
+  const args: Args = {
+    sizes: values.sizes === undefined ? [2000, 20000] : values.sizes.split(',').map((s) => Number(s)),
+    runs: values.runs === undefined ? 3 : Number(values.runs),
+    workers: values.workers ?? null,
+    keep: values.keep ?? false,
+  };
+  if (args.sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError('--sizes: whole numbers, comma separated (see --help)');
+  if (!Number.isInteger(args.runs) || args.runs < 1) throw new UsageError('--runs: a whole number ≥ 1 (see --help)');
   return args;
 }
 
@@ -138,7 +161,11 @@ interface Figures {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = readArgs(process.argv.slice(2));
+  if (args === null) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const root = projectRoot();
   const source = join(root, '..', 'shared', 'corpora', 'linuxhw');
   const series = join(root, 'corpora', 'series', 'portdrv');
@@ -259,9 +286,12 @@ async function main(): Promise<void> {
     'wall: median of the timed runs; CPU: analyze\'s own user+system time (all threads); others: the largest share of\n' +
       'the machine\'s CPU time that other processes used during a timed run (from /proc/stat): above a few %, wall times are inflated\n',
   );
+  if (args.keep) process.stdout.write(`scaled corpora kept in ${work}\n`);
 }
 
 main().catch((err: unknown) => {
   process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
+  // 2: the command line was wrong (nothing was measured); 1: a run failed.
+  const code = (err as { code?: unknown }).code;
+  process.exitCode = err instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) ? 2 : 1;
 });
