@@ -4,7 +4,7 @@
 // the same folder, and to the floor under it (floor.ts: the same walk and workers, files only read
 // and split into lines). It prints figures and asserts nothing about time.
 //
-// Usage: node dist/bench/bench.js [--sizes 2000,20000] [--runs 3] [--workers N] [--keep] (--help)
+// Usage: node dist/bench/bench.js [--sizes 2000,20000] [--runs 3] [--workers N] [--keep] [--help]
 
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync, rmSync } from 'node:fs';
